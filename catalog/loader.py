@@ -1,0 +1,251 @@
+"""The one YAML loader used by validation and rendering alike.
+
+Safe and strict: libyaml parses (fast, with line marks), our own small constructor builds plain
+data so that duplicate keys, tags, anchors/aliases and YAML 1.1 surprises become problems
+instead of silent conversions. Every value's position is kept in a `LineMap` keyed by JSON path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import Problem
+
+MAX_FILE_BYTES = 1_000_000
+
+try:  # the C parser is ~8x faster; both give line marks
+    _Parser: Any = yaml.CParser
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+
+STR = "tag:yaml.org,2002:str"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+BOOL = "tag:yaml.org,2002:bool"
+NULL = "tag:yaml.org,2002:null"
+SEQ = "tag:yaml.org,2002:seq"
+MAP = "tag:yaml.org,2002:map"
+
+
+class StrictResolver(yaml.resolver.BaseResolver):
+    """Implicit types limited to what JSON has: no dates, no yes/no/on/off, no octal or sexagesimal."""
+
+
+StrictResolver.add_implicit_resolver(BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+StrictResolver.add_implicit_resolver(NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+StrictResolver.add_implicit_resolver(INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
+StrictResolver.add_implicit_resolver(
+    FLOAT,
+    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$|^[-+]?[0-9]+[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+class _StrictComposer(_Parser, StrictResolver):
+    def __init__(self, text: str) -> None:
+        _Parser.__init__(self, text)
+        StrictResolver.__init__(self)
+
+
+JsonPath = tuple[str | int, ...]
+
+
+def json_path(parts: JsonPath) -> str:
+    """`("notebooks", 0, "path")` → `$.notebooks[0].path`."""
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", part):
+            out += f".{part}"
+        else:
+            out += "[" + repr(part) + "]"
+    return out
+
+
+@dataclass
+class LineMap:
+    """Where each value (and each mapping key) of a record sits in its file, 1-based."""
+
+    values: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    raw: dict[JsonPath, str] = field(default_factory=dict)  # source text of non-string scalars
+
+    def locate(self, parts: JsonPath, *, key: bool = False) -> tuple[int, int]:
+        """The closest known position: the path itself, else its nearest ancestor."""
+        table = self.keys if key else self.values
+        probe = tuple(parts)
+        while probe:
+            if probe in table:
+                return table[probe]
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), (1, 1))
+
+
+@dataclass
+class Loaded:
+    """A parsed YAML file: its data (None when unreadable), positions and problems."""
+
+    path: Path
+    data: Any
+    lines: LineMap
+    problems: list[Problem]
+
+
+class _Build:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.lines = LineMap()
+        self.problems: list[Problem] = []
+        self._seen: set[int] = set()
+        self._alias_reported = False
+
+    def problem(self, code: str, node: yaml.Node, message: str, parts: JsonPath, hint: str = "") -> None:
+        mark = node.start_mark
+        self.problems.append(
+            Problem(code, message, self.file, mark.line + 1, mark.column + 1, json_path(parts), hint=hint)
+        )
+
+    def node(self, node: yaml.Node, parts: JsonPath) -> Any:
+        if id(node) in self._seen:
+            # libyaml resolves an alias to the very node its anchor named: seeing it twice means an alias.
+            # One report is enough (an alias bomb would otherwise yield thousands).
+            if not self._alias_reported:
+                self._alias_reported = True
+                self.problem(
+                    "KB005", node, "anchors/aliases are not allowed", parts, "write the value out in full"
+                )
+            return None
+        self._seen.add(id(node))
+        self.lines.values[parts] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, parts)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != SEQ:
+                self._tag(node, parts)
+            return [self.node(item, (*parts, i)) for i, item in enumerate(node.value)]
+        return self.scalar(node, parts)
+
+    def _tag(self, node: yaml.Node, parts: JsonPath) -> None:
+        self.problem(
+            "KB004",
+            node,
+            f"YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed",
+            parts,
+            "remove the tag; records hold plain strings, numbers, lists and mappings",
+        )
+
+    def mapping(self, node: yaml.MappingNode, parts: JsonPath) -> dict[str, Any] | None:
+        if node.tag != MAP:
+            self._tag(node, parts)
+            return None
+        out: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.problem("KB005", key_node, "merge keys (<<) are not allowed", parts, "write the keys out")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (STR, INT, BOOL, NULL, FLOAT):
+                self.problem("KB007", key_node, "keys must be plain strings", parts)
+                continue
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                self.problem(
+                    "KB003",
+                    key_node,
+                    f"duplicate key {key!r} (first on line {first_line[key]}, again on line {line})",
+                    (*parts, key),
+                    "keep one of the two; YAML parsers silently keep the last",
+                )
+                continue
+            first_line[key] = line
+            self.lines.keys[(*parts, key)] = (line, key_node.start_mark.column + 1)
+            out[key] = self.node(value_node, (*parts, key))
+        return out
+
+    def scalar(self, node: yaml.ScalarNode, parts: JsonPath) -> Any:
+        tag, value = node.tag, node.value
+        if tag == STR:
+            return value
+        self.lines.raw[parts] = value
+        if tag == INT:
+            return int(value)
+        if tag == FLOAT:
+            return float(value)
+        if tag == BOOL:
+            return value.lower() == "true"
+        if tag == NULL:
+            return None
+        self._tag(node, parts)
+        return None
+
+
+def parse_yaml(text: str, file: str, path: Path | None = None) -> Loaded:
+    """Parse one YAML document strictly; never raises for bad input."""
+    build = _Build(file)
+    try:
+        composer = _StrictComposer(text)
+        try:
+            root = composer.get_single_node()
+        finally:
+            composer.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        return Loaded(
+            path or Path(file),
+            None,
+            LineMap(),
+            [Problem("KB002", f"YAML syntax error: {message}", file, line, col, hint=_source_line(text, line))],
+        )
+    except yaml.YAMLError as exc:
+        return Loaded(path or Path(file), None, LineMap(), [Problem("KB002", f"YAML error: {exc}", file)])
+    if root is None:
+        return Loaded(path or Path(file), None, LineMap(), [Problem("KB006", "the file is empty", file)])
+    data = build.node(root, ())
+    if not isinstance(data, dict) and not build.problems:
+        build.problem("KB006", root, "a record must be a YAML mapping of field: value", ())
+    fatal = any(p.code != "KB003" for p in build.problems)
+    return Loaded(path or Path(file), None if fatal else data, build.lines, build.problems)
+
+
+def _source_line(text: str, line: int) -> str:
+    lines = text.splitlines()
+    return f"line {line} reads: {lines[line - 1].strip()!r}" if 0 < line <= len(lines) else ""
+
+
+def load_yaml_file(path: Path, file: str) -> Loaded:
+    """Read and parse a record file with a size cap; unreadable files become problems."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return Loaded(
+                path,
+                None,
+                LineMap(),
+                [Problem("KB001", f"file is {size} bytes; records are capped at {MAX_FILE_BYTES}", file)],
+            )
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Loaded(path, None, LineMap(), [Problem("KB001", f"cannot read file: {exc}", file)])
+    return parse_yaml(text, file, path)

@@ -1,0 +1,93 @@
+"""The catalog as data: records with their source positions, and the links derived between them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .loader import LineMap
+from .problems import Problem
+
+KIND_FOLDERS = {"usecase": "usecases", "dataset": "datasets", "seminar": "seminars"}
+# which field of a record of one kind points to records of another kind
+REFERENCE_FIELDS: dict[str, dict[str, str]] = {
+    "usecase": {"datasets": "dataset", "seminars": "seminar"},
+    "seminar": {"usecases": "usecase", "datasets": "dataset"},
+    "dataset": {},
+}
+
+
+@dataclass
+class Record:
+    """One YAML record: its data exactly as the loader built it, and where it came from."""
+
+    kind: str
+    data: dict[str, Any]
+    file: str  # relative to the catalog root, as shown to users
+    path: Path
+    lines: LineMap
+    schema_valid: bool = True
+
+    @property
+    def id(self) -> str:
+        value = self.data.get("id")
+        return value if isinstance(value, str) else self.path.stem
+
+    @property
+    def title(self) -> str:
+        value = self.data.get("title")
+        return value if isinstance(value, str) else self.id
+
+    @property
+    def folder(self) -> Path:
+        """The use case folder (notebooks and environment files are relative to it)."""
+        return self.path.parent
+
+
+@dataclass
+class Catalog:
+    """All records by kind and id, the derived links both ways, and the problems found."""
+
+    root: Path
+    records: dict[str, dict[str, Record]] = field(default_factory=lambda: {k: {} for k in KIND_FOLDERS})
+    problems: list[Problem] = field(default_factory=list)
+    _links: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=dict)
+
+    @property
+    def usecases(self) -> dict[str, Record]:
+        return self.records["usecase"]
+
+    @property
+    def datasets(self) -> dict[str, Record]:
+        return self.records["dataset"]
+
+    @property
+    def seminars(self) -> dict[str, Record]:
+        return self.records["seminar"]
+
+    def all_records(self) -> list[Record]:
+        return [r for kind in KIND_FOLDERS for r in self.records[kind].values()]
+
+    def related(self, record: Record, kind: str) -> list[Record]:
+        """Records of `kind` linked to `record` in either direction, sorted by id."""
+        ids = self._links.get((record.kind, record.id), {}).get(kind, [])
+        return [self.records[kind][i] for i in ids if i in self.records[kind]]
+
+    def derive_links(self) -> None:
+        links: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for record in self.all_records():
+            for field_name, target_kind in REFERENCE_FIELDS[record.kind].items():
+                targets = record.data.get(field_name)
+                if not isinstance(targets, list):
+                    continue
+                for target in targets:
+                    if isinstance(target, str) and target in self.records[target_kind]:
+                        links[(record.kind, record.id)][target_kind].add(target)
+                        links[(target_kind, target)][record.kind].add(record.id)
+        self._links = {key: {k: sorted(v) for k, v in value.items()} for key, value in links.items()}
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)

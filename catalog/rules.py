@@ -1,0 +1,174 @@
+"""Catalog rules: what one record's schema cannot see — names, references, notebooks, dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+from typing import Any
+
+from .discover import SEMINAR_UNDATED_FOLDER
+from .loader import JsonPath, json_path
+from .model import REFERENCE_FIELDS, Catalog, Record
+from .problems import Problem, Severity
+
+PUBLIC_ACCESS = ("open", "registration")
+
+
+def _problem(record: Record, code: str, message: str, parts: JsonPath, hint: str = "",
+             severity: Severity = Severity.ERROR) -> Problem:
+    line, col = record.lines.locate(parts)
+    return Problem(code, message, record.file, line, col, json_path(parts), severity, hint)
+
+
+def catalog_rules(catalog: Catalog, today: dt.date) -> list[Problem]:
+    problems: list[Problem] = []
+    for record in catalog.all_records():
+        problems += check_id_matches_location(record)
+        problems += check_references(record, catalog)
+        if not record.schema_valid:
+            continue  # content rules assume the schema's shapes
+        if record.kind == "usecase":
+            problems += check_usecase_content(record, catalog)
+        elif record.kind == "seminar":
+            problems += check_seminar_dates(record, today)
+    return problems
+
+
+def expected_stem(record: Record) -> str:
+    return record.path.parent.name if record.kind == "usecase" else record.path.stem
+
+
+def check_id_matches_location(record: Record) -> list[Problem]:
+    problems = []
+    declared = record.data.get("id")
+    stem = expected_stem(record)
+    if isinstance(declared, str) and declared != stem:
+        where = "folder" if record.kind == "usecase" else "file"
+        problems.append(_problem(record, "KB201", f"id {declared!r} does not match the {where} name {stem!r}",
+                                 ("id",), f"rename the {where} or set id: {stem}"))
+    if record.kind == "seminar":
+        date = record.data.get("date")
+        folder = record.path.parent.name
+        if date == "unknown":
+            expected = SEMINAR_UNDATED_FOLDER
+        elif isinstance(date, str) and len(date) >= 4:
+            expected = date[:4]
+            if isinstance(declared, str) and not declared.startswith(date):
+                problems.append(_problem(record, "KB201", f"seminar id {declared!r} must start with its date {date}",
+                                         ("id",), f"name it {date}-<slug>"))
+        else:
+            return problems
+        if folder != expected:
+            problems.append(_problem(record, "KB211", f"seminar is in seminars/{folder}/ but its date says {expected}",
+                                     ("date",), f"move it to seminars/{expected}/"))
+    return problems
+
+
+def check_references(record: Record, catalog: Catalog) -> list[Problem]:
+    problems = []
+    for field_name, target_kind in REFERENCE_FIELDS[record.kind].items():
+        targets = record.data.get(field_name)
+        if not isinstance(targets, list):
+            continue
+        known = catalog.records[target_kind]
+        for index, target in enumerate(targets):
+            if isinstance(target, str) and target not in known:
+                match = difflib.get_close_matches(target, list(known), n=1, cutoff=0.6)
+                hint = f"did you mean {match[0]!r}?" if match else f"add {target_kind} record {target!r} first"
+                problems.append(_problem(record, "KB203", f"{target_kind} {target!r} does not exist",
+                                         (field_name, index), hint))
+    return problems
+
+
+def check_usecase_content(record: Record, catalog: Catalog) -> list[Problem]:
+    problems: list[Problem] = []
+    data = record.data
+    notebooks = data.get("notebooks") or []
+    if not notebooks:
+        problems.append(_problem(record, "KB204", "a use case needs at least one notebook", ("notebooks",),
+                                 "add notebooks: [{path: notebooks/NAME.ipynb, title: ...}]"))
+    listed = data.get("datasets") or []
+    datasets = [catalog.datasets[d] for d in listed if d in catalog.datasets]
+    if len(datasets) == len(listed) and not any(d.data.get("access") in PUBLIC_ACCESS for d in datasets):
+        problems.append(_problem(record, "KB205", "a use case needs at least one public dataset "
+                                 "(access: open or registration)", ("datasets",),
+                                 "link a dataset record whose access is open or registration"))
+    for index, notebook in enumerate(notebooks):
+        problems += check_notebook(record, index, notebook["path"])
+    requirements = (data.get("environment") or {}).get("requirements")
+    if requirements:
+        problems += check_inside_folder(record, requirements, ("environment", "requirements"), "requirements file")
+    return problems
+
+
+def check_inside_folder(record: Record, relative: str, parts: JsonPath, what: str) -> list[Problem]:
+    folder = record.folder.resolve()
+    target = (folder / relative).resolve()
+    if not target.is_relative_to(folder):
+        return [_problem(record, "KB212", f"{what} {relative!r} is outside the use case folder", parts,
+                         "paths are relative to the use case folder and stay inside it")]
+    if not target.is_file():
+        return [_problem(record, "KB213", f"{what} {relative!r} does not exist", parts,
+                         f"create {record.folder.name}/{relative} or fix the path")]
+    return []
+
+
+def check_notebook(record: Record, index: int, relative: str) -> list[Problem]:
+    parts = ("notebooks", index, "path")
+    missing = check_inside_folder(record, relative, parts, "notebook")
+    if missing:
+        return [p if p.code == "KB212" else Problem("KB206", p.message, p.file, p.line, p.column, p.path, p.severity,
+                                                     p.hint) for p in missing]
+    path = record.folder / relative
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return [_problem(record, "KB207", f"notebook {relative!r} is not valid JSON: {exc}", parts,
+                         "save it again from Jupyter")]
+    problem = notebook_defect(notebook)
+    if problem:
+        code, message = problem
+        return [_problem(record, code, f"notebook {relative!r}: {message}", parts,
+                         "open it in JupyterLab, choose a Python 3 kernel and save" if code == "KB208"
+                         else "save it again from Jupyter (nbformat 4)")]
+    return []
+
+
+def notebook_defect(notebook: Any) -> tuple[str, str] | None:
+    """(code, message) of the first structural defect of a notebook, or None."""
+    if not isinstance(notebook, dict) or notebook.get("nbformat") != 4 or not isinstance(notebook.get("cells"), list):
+        return "KB207", "not an nbformat-4 notebook (needs nbformat: 4 and a cells list)"
+    for i, cell in enumerate(notebook["cells"]):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            return "KB207", f"cell {i} is malformed"
+    metadata = notebook.get("metadata") if isinstance(notebook.get("metadata"), dict) else {}
+    kernelspec = metadata.get("kernelspec") if isinstance(metadata.get("kernelspec"), dict) else {}
+    language = kernelspec.get("language") or (metadata.get("language_info") or {}).get("name")
+    if language != "python":
+        return "KB208", f"kernel language is {language!r}, not python (kernelspec.language)"
+    return None
+
+
+def seminar_date(record: Record) -> dt.date | None:
+    value = record.data.get("date")
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) and value != "unknown" else None
+    except ValueError:
+        return None
+
+
+def check_seminar_dates(record: Record, today: dt.date) -> list[Problem]:
+    date = seminar_date(record)
+    if date is None:
+        return []
+    has_minutes = bool(record.data.get("minutes"))
+    if date < today and not has_minutes:
+        return [_problem(record, "KB209", f"the seminar of {date} has no minutes yet", ("date",),
+                         "add minutes: {topic_summary: ..., discussion: ..., suggestions: [...]}",
+                         Severity.WARNING)]
+    if date > today and has_minutes:
+        return [_problem(record, "KB210", f"the seminar of {date} is in the future but has minutes",
+                         ("minutes",), "remove the minutes or correct the date")]
+    return []
+

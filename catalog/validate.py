@@ -1,0 +1,61 @@
+"""Load → schema → catalog rules: the whole check of a catalog, returning data, never raising."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+from .discover import find_record_files
+from .loader import load_yaml_file
+from .model import Catalog, Record
+from .problems import Problem, relative_name
+from .rules import catalog_rules
+from .schema_check import check_against_schema
+
+
+def load_record(kind: str, path: Path, root: Path) -> tuple[Record | None, list[Problem]]:
+    file = relative_name(path, root)
+    loaded = load_yaml_file(path, file)
+    if not isinstance(loaded.data, dict):
+        return None, loaded.problems
+    problems = loaded.problems + check_against_schema(kind, loaded.data, loaded.lines, file)
+    record = Record(kind, loaded.data, file, path, loaded.lines, schema_valid=not problems)
+    return record, problems
+
+
+def load_catalog(root: str | Path, *, today: dt.date | None = None) -> Catalog:
+    """Every record under `root`, checked; `catalog.problems` lists all that is wrong."""
+    root = Path(root)
+    catalog = Catalog(root=root)
+    files, problems = find_record_files(root)
+    for kind, path in files:
+        record, found = load_record(kind, path, root)
+        problems.extend(found)
+        if record is not None:
+            # the first record with an id keeps it; duplicates are reported by the rules
+            catalog.records[kind].setdefault(record.id, record)
+            if catalog.records[kind][record.id] is not record:
+                problems.extend(_duplicate(record, catalog.records[kind][record.id]))
+    catalog.derive_links()
+    problems.extend(catalog_rules(catalog, today or dt.date.today()))
+    catalog.problems = sorted(problems, key=Problem.sort_key)
+    return catalog
+
+
+def _duplicate(record: Record, first: Record) -> list[Problem]:
+    line, col = record.lines.locate(("id",))
+    return [
+        Problem("KB202", f"duplicate {record.kind} id {record.id!r} (also in {first.file})", record.file, line, col,
+                "$.id", hint="ids are unique per kind; rename one")
+    ]
+
+
+def check(root: str | Path, *, today: dt.date | None = None) -> list[Problem]:
+    """The problems of the catalog under `root` (empty when all is well)."""
+    return load_catalog(root, today=today).problems
+
+
+def filter_problems(problems: Iterable[Problem], files: set[str] | None) -> list[Problem]:
+    """Only the problems in `files` (all when None)."""
+    return [p for p in problems if files is None or p.file in files]

@@ -1,0 +1,49 @@
+"""The catalog shipped in this repository is valid and meets the knowledge-base promises."""
+
+from __future__ import annotations
+
+import subprocess
+
+from catalog import load_catalog
+from catalog.rules import PUBLIC_ACCESS
+
+from .conftest import REPO, snapshot
+
+
+def test_shipped_catalog_validates_strictly() -> None:
+    done = subprocess.run(["catalog", "validate", "--strict"], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == "0 error(s), 0 warning(s)"
+
+
+def test_shipped_catalog_content() -> None:
+    catalog = load_catalog(REPO)
+    assert catalog.problems == []
+    assert len(catalog.datasets) >= 12
+    refs = sorted(s.data["provenance"]["report_reference"] for s in catalog.seminars.values())
+    assert refs == list(range(19, 41))
+    gpus = [n.get("gpu", "none") for u in catalog.usecases.values() for n in u.data["notebooks"]]
+    assert gpus.count("none") >= 3 and "required" in gpus
+    for usecase in catalog.usecases.values():
+        assert any(d.data["access"] in PUBLIC_ACCESS for d in catalog.related(usecase, "dataset"))
+
+
+def test_back_references_are_derived() -> None:
+    catalog = load_catalog(REPO)
+    digits = catalog.datasets["uci-optical-recognition-handwritten-digits"]
+    assert [u.id for u in catalog.related(digits, "usecase")] == ["digits-distribution-shift", "digits-mlp-classifier"]
+    seminar = catalog.seminars["improving-parametric-neural-networks"]
+    assert [u.id for u in catalog.related(seminar, "usecase")] == ["parametric-nn-hepmass"]
+
+
+def test_validate_writes_nothing() -> None:
+    before = snapshot(REPO / "datasets")
+    subprocess.run(["catalog", "validate"], cwd=REPO, capture_output=True, check=True)
+    assert snapshot(REPO / "datasets") == before
+
+
+def test_usage_errors_exit_2_without_traceback(tmp_path) -> None:
+    done = subprocess.run(["catalog", "validate", "--root", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 2 and "not a catalog root" in done.stderr and "Traceback" not in done.stderr
+    done = subprocess.run(["catalog", "validate", "--format", "xml"], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
