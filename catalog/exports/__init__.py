@@ -1,0 +1,1 @@
+"""Machine-readable views of the catalog: catalog.json, JSON-LD, iCalendar, Atom, BibTeX, CITATION.cff."""

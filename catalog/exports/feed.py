@@ -1,0 +1,48 @@
+"""An Atom feed of new seminars and use cases (RFC 4287), built with ElementTree so text is escaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+from ..model import Catalog, Record
+from ..rules import seminar_date
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def _entry_date(record: Record) -> dt.date | None:
+    if record.kind == "seminar":
+        return seminar_date(record)
+    value = record.data.get("updated") or record.data.get("created")
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def atom_feed(catalog: Catalog, site_url: str, limit: int = 50) -> bytes:
+    base = site_url.rstrip("/") or "https://example.invalid"
+    dated = [(d, r) for r in [*catalog.usecases.values(), *catalog.seminars.values()] if (d := _entry_date(r))]
+    dated.sort(key=lambda pair: (pair[0], pair[1].id), reverse=True)
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = "ML_INFN knowledge base: new seminars and use cases"
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = f"{base}/feed.xml"
+    ET.SubElement(feed, f"{{{ATOM}}}link", href=f"{base}/feed.xml", rel="self")
+    newest = dated[0][0] if dated else dt.date(2024, 1, 1)
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = f"{newest.isoformat()}T00:00:00Z"
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    ET.SubElement(author, f"{{{ATOM}}}name").text = "ML_INFN"
+    for day, record in dated[:limit]:
+        path = (f"usecases/{record.id}/" if record.kind == "usecase"
+                else f"seminars/{record.path.parent.name}/{record.id}/")
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = record.title
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = f"{base}/{path}"
+        ET.SubElement(entry, f"{{{ATOM}}}link", href=f"{base}/{path}")
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = f"{day.isoformat()}T00:00:00Z"
+        ET.SubElement(entry, f"{{{ATOM}}}category", term=record.kind)
+        summary = record.data.get("summary") or record.data.get("abstract") or ""
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

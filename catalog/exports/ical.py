@@ -1,0 +1,49 @@
+"""The seminar series as an iCalendar feed (RFC 5545) with real time zones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from ..model import Catalog
+from ..rules import seminar_date
+
+PRODID = "-//ML_INFN//knowledge base seminars//EN"
+
+
+def seminars_ics(catalog: Catalog, site_url: str = "", now: dt.datetime | None = None) -> bytes:
+    """One VEVENT per dated seminar; timed ones carry their TZID, others are all-day events."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "ML_INFN seminars")
+    stamp = now or dt.datetime.now(dt.timezone.utc)
+    for record in sorted(catalog.seminars.values(), key=lambda r: r.id):
+        day = seminar_date(record)
+        if day is None:
+            continue
+        data = record.data
+        event = icalendar.Event()
+        event.add("uid", f"{record.id}@ml-infn-knowledge-base")
+        event.add("dtstamp", stamp)
+        event.add("summary", data["title"])
+        if data.get("time"):
+            hour, minute = map(int, data["time"].split(":"))
+            zone = ZoneInfo(data.get("timezone", "Europe/Rome"))
+            start = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
+            event.add("dtstart", start)
+            event.add("dtend", start + dt.timedelta(minutes=data.get("duration_minutes", 60)))
+        else:
+            event.add("dtstart", day)
+            event.add("dtend", day + dt.timedelta(days=1))
+        speakers = ", ".join(s["name"] for s in data.get("speakers", []))
+        description = "\n\n".join(part for part in (speakers, data.get("abstract", "")) if part)
+        if description:
+            event.add("description", description)
+        if site_url:
+            event.add("url", f"{site_url.rstrip('/')}/seminars/{record.path.parent.name}/{record.id}/")
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()

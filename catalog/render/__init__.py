@@ -1,0 +1,1 @@
+"""Rendering: pure functions from the catalog to Markdown page strings (no MkDocs needed)."""

@@ -1,0 +1,99 @@
+"""The home page (counts, seminars, recent records, a chart drawn at build time) and the
+compiled minutes of the whole series."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from ..model import Catalog, Record
+from ..rules import seminar_date
+from .markup import attr, front_matter, markdown_inline, plain
+from .pages import page_uri, seminar_when
+
+
+def bar_chart_svg(title: str, counts: dict[str, int], width: int = 560) -> str:
+    """A horizontal bar chart as inline SVG: no JavaScript, no network, readable by screen readers."""
+    if not counts:
+        return ""
+    bar_h, gap, label_w = 18, 6, 170
+    biggest = max(counts.values())
+    rows = []
+    for i, (label, count) in enumerate(counts.items()):
+        y = i * (bar_h + gap) + 24
+        length = max(2, round((width - label_w - 50) * count / biggest))
+        rows.append(
+            f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end">{plain(label)}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{length}" height="{bar_h}" rx="3" class="kb-bar"/>'
+            f'<text x="{label_w + length + 6}" y="{y + 13}">{count}</text>'
+        )
+    height = len(counts) * (bar_h + gap) + 30
+    return (f'<figure class="kb-chart"><svg role="img" aria-label="{attr(title)}" viewBox="0 0 {width} {height}" '
+            f'width="100%" xmlns="http://www.w3.org/2000/svg"><text x="0" y="14" class="kb-chart-title">'
+            f'{plain(title)}</text>{"".join(rows)}</svg></figure>\n')
+
+
+def records_per_domain(catalog: Catalog) -> dict[str, int]:
+    counts = Counter(r.data["domain"] for r in catalog.all_records() if r.data.get("domain"))
+    return dict(counts.most_common())
+
+
+def seminars_per_year(catalog: Catalog) -> dict[str, int]:
+    counts = Counter(r.data["date"][:4] if r.data["date"] != "unknown" else "undated"
+                     for r in catalog.seminars.values())
+    return dict(sorted(counts.items(), key=lambda kv: (kv[0] == "undated", kv[0])))
+
+
+def home_page(catalog: Catalog, today: dt.date) -> str:
+    uri = "index.md"
+    out = [front_matter("ML_INFN knowledge base", kb_kind="home"), "# ML_INFN knowledge base\n\n",
+           "Machine-learning **use cases** with notebooks that CI re-runs, the public **datasets** they "
+           "use, and the **seminars** of the ML_INFN national series with their minutes.\n\n"]
+    out.append(f'<div class="kb-counts"><a href="usecases/"><strong>{len(catalog.usecases)}</strong> use cases</a>'
+               f'<a href="datasets/"><strong>{len(catalog.datasets)}</strong> datasets</a>'
+               f'<a href="seminars/"><strong>{len(catalog.seminars)}</strong> seminars</a></div>\n\n')
+    dated = sorted(((d, r) for r in catalog.seminars.values() if (d := seminar_date(r))), key=lambda p: p[0])
+    upcoming = [(d, r) for d, r in dated if d >= today][:5]
+    latest = [(d, r) for d, r in reversed(dated) if d < today][:5]
+    out.append("## Upcoming seminars\n\n" + (_seminar_list(uri, upcoming) or "*None scheduled yet.*\n") + "\n")
+    out.append("## Latest seminars\n\n" + (_seminar_list(uri, latest) or
+                                          "*No dated seminars yet; see [all seminars](seminars/index.md).*\n") + "\n")
+    recent = sorted((r for r in catalog.usecases.values() if r.data.get("created")),
+                    key=lambda r: (r.data["created"], r.id), reverse=True)[:5]
+    if recent:
+        out.append("## Recently added use cases\n\n")
+        out += [f"- [{plain(r.title)}]({page_uri(r)}) — {plain(r.data['created'])}\n" for r in recent]
+        out.append("\n")
+    out.append("## The catalog at a glance\n\n")
+    out.append(bar_chart_svg("Records per domain", records_per_domain(catalog)))
+    out.append(bar_chart_svg("Seminars per year", seminars_per_year(catalog)))
+    return "".join(out)
+
+
+def _seminar_list(uri: str, pairs: list[tuple[dt.date, Record]]) -> str:
+    return "".join(f"- {plain(seminar_when(r.data))}: [{plain(r.title)}]({page_uri(r)})\n" for _, r in pairs)
+
+
+def compiled_minutes_page(catalog: Catalog) -> str:
+    """Every minutes summary, suggestion and reference of the series, by seminar."""
+    out = [front_matter("Compiled minutes", kb_kind="minutes"), "# Compiled minutes\n\n",
+           "Suggestions from the audience and references across the whole series, by seminar.\n\n"]
+    ordered = sorted(catalog.seminars.values(), key=lambda r: (r.data["date"] == "unknown", r.data["date"], r.title))
+    for record in ordered:
+        minutes = record.data.get("minutes") or {}
+        refs = record.data.get("references", [])
+        if not minutes and not refs:
+            continue
+        link = page_uri(record).removeprefix("seminars/")
+        out.append(f"## [{plain(record.title)}]({link})\n\n*{plain(seminar_when(record.data))}*\n\n")
+        if minutes.get("suggestions"):
+            items = "".join(f"<li>{markdown_inline(s)}</li>" for s in minutes["suggestions"])
+            out.append(f'**Suggestions**\n\n<ul class="kb-suggestions">{items}</ul>\n\n')
+        elif not minutes:
+            out.append("*No minutes recorded.*\n\n")
+        for ref in refs:
+            ident = (f"doi:{ref['doi']}" if ref.get("doi") else f"arXiv:{ref['arxiv']}" if ref.get("arxiv")
+                     else ref.get("cited_as", ""))
+            out.append(f"- {plain(ref['title'])}" + (f" ({plain(ident)})" if ident else "") + "\n")
+        out.append("\n")
+    return "".join(out)

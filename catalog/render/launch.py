@@ -1,0 +1,91 @@
+"""Launch links for a notebook: JupyterHub via nbgitpuller, Binder, Colab.
+
+Formats follow each service's documentation: nbgitpuller's link generator (repo, urlpath, branch
+as URL-encoded query parameters; urlpath includes the clone folder), mybinder's
+`/v2/gh/<owner>/<repo>/<ref>?urlpath=lab/tree/<path>`, Colab's `/github/<owner>/<repo>/blob/<ref>/<path>`.
+A service that cannot serve the repository's host gets no button.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """The catalog's settings from mkdocs.yml `extra.catalog` (all optional)."""
+
+    repository: str = ""
+    branch: str = "main"
+    hub: str = ""
+    launch: dict[str, bool] = field(default_factory=lambda: {"jupyterhub": True, "binder": True, "colab": True})
+    site_url: str = ""
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any] | None, site_url: str = "") -> SiteSettings:
+        data = data or {}
+        launch = {"jupyterhub": True, "binder": True, "colab": True} | dict(data.get("launch") or {})
+        return cls(
+            repository=str(data.get("repository") or "").rstrip("/").removesuffix(".git"),
+            branch=str(data.get("branch") or "main"),
+            hub=str(data.get("hub") or "").rstrip("/"),
+            launch={k: bool(v) for k, v in launch.items()},
+            site_url=site_url,
+        )
+
+
+@dataclass(frozen=True)
+class LaunchLink:
+    service: str
+    label: str
+    url: str
+
+
+def github_owner_repo(repository: str) -> tuple[str, str] | None:
+    parts = urlsplit(repository)
+    segments = [s for s in parts.path.split("/") if s]
+    if parts.scheme == "https" and parts.hostname == "github.com" and len(segments) == 2:
+        return segments[0], segments[1]
+    return None
+
+
+def clone_folder(repository: str) -> str:
+    """The folder `git clone` creates: the last path segment without .git."""
+    return urlsplit(repository).path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+
+
+def nbgitpuller_url(hub: str, repository: str, branch: str, repo_path: str) -> str:
+    query = urlencode(
+        {"repo": repository, "urlpath": f"lab/tree/{clone_folder(repository)}/{repo_path}", "branch": branch}
+    )
+    return f"{hub.rstrip('/')}/hub/user-redirect/git-pull?{query}"
+
+
+def binder_url(owner: str, repo: str, branch: str, repo_path: str) -> str:
+    return (f"https://mybinder.org/v2/gh/{quote(owner)}/{quote(repo)}/{quote(branch, safe='')}"
+            f"?urlpath={quote('lab/tree/' + repo_path, safe='/')}")
+
+
+def colab_url(owner: str, repo: str, branch: str, repo_path: str) -> str:
+    return (f"https://colab.research.google.com/github/{quote(owner)}/{quote(repo)}/blob/"
+            f"{quote(branch, safe='')}/{quote(repo_path, safe='/')}")
+
+
+def launch_links(settings: SiteSettings, usecase: dict[str, Any], repo_path: str) -> list[LaunchLink]:
+    """The buttons for one notebook at `repo_path` (relative to the repository root)."""
+    links: list[LaunchLink] = []
+    if not settings.repository:
+        return links
+    environment = usecase.get("environment") or {}
+    hub = environment.get("hub") or settings.hub
+    if settings.launch.get("jupyterhub") and hub:
+        links.append(LaunchLink("jupyterhub", "Launch on JupyterHub",
+                                nbgitpuller_url(hub, settings.repository, settings.branch, repo_path)))
+    github = github_owner_repo(settings.repository)
+    if github and settings.launch.get("binder"):
+        links.append(LaunchLink("binder", "Launch on Binder", binder_url(*github, settings.branch, repo_path)))
+    if github and settings.launch.get("colab"):
+        links.append(LaunchLink("colab", "Open in Colab", colab_url(*github, settings.branch, repo_path)))
+    return links

@@ -1,0 +1,182 @@
+"""Listing pages with facets. The full list is plain HTML (readable without JavaScript);
+`docs/javascripts/facets.js` filters it in the browser and keeps the filter in the URL."""
+
+from __future__ import annotations
+
+import posixpath
+from collections import Counter
+from collections.abc import Callable
+
+from ..model import Catalog, Record
+from ..results import NEVER_RUN, StatusMap
+from .markup import attr, front_matter, plain
+from .pages import page_uri, seminar_when, usecase_facets
+from .tags import Tag, tag_index
+
+FacetFn = Callable[[Record], dict[str, list[str]]]
+
+FACET_LABELS = {"domain": "Domain", "technique": "Technique", "experiment": "Experiment", "gpu": "GPU",
+                "status": "Reproducibility", "license": "License", "access": "Access", "year": "Year",
+                "minutes": "Minutes"}
+
+
+def url_of(uri: str) -> str:
+    """The directory URL MkDocs serves a page at (use_directory_urls)."""
+    stem = uri.removesuffix(".md").removesuffix(".ipynb")
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"
+
+
+def href(from_uri: str, to_uri: str) -> str:
+    base = url_of(from_uri) or "."
+    target = url_of(to_uri) or "."
+    return posixpath.relpath(target, base).rstrip("/") + "/" if target != base else "./"
+
+
+def facet_panel(facets: dict[str, Counter[str]]) -> str:
+    groups = []
+    for name, counts in facets.items():
+        if not counts:
+            continue
+        options = "".join(
+            f'<label class="kb-facet-option"><input type="checkbox" name="{attr(name)}" value="{attr(value)}"> '
+            f'{plain(value)} <span class="kb-count" data-kb-count>{count}</span></label>'
+            for value, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+        groups.append(f'<fieldset class="kb-facet" data-kb-facet="{attr(name)}">'
+                      f"<legend>{plain(FACET_LABELS.get(name, name))}</legend>{options}</fieldset>")
+    search = ('<label class="kb-filter-text">Filter <input type="search" name="q" data-kb-text '
+              'placeholder="words in title, summary, people"></label>')
+    sort = ('<label class="kb-sort">Sort <select name="sort" data-kb-sort><option value="title">Title</option>'
+            '<option value="newest">Newest first</option></select></label>')
+    return (f'<form class="kb-facets" data-kb-facets hidden>{search}{sort}{"".join(groups)}'
+            '<button type="reset" data-kb-reset>Clear filters</button></form>')
+
+
+def listing(uri: str, records: list[Record], facet_fn: FacetFn, describe: Callable[[Record], str],
+            sort_key: Callable[[Record], str]) -> str:
+    facets: dict[str, Counter[str]] = {}
+    items = []
+    for record in sorted(records, key=lambda r: r.title.lower()):
+        values = facet_fn(record)
+        for name, vals in values.items():
+            facets.setdefault(name, Counter()).update(set(vals))
+        data_attrs = " ".join(f'data-f-{attr(name)}="{attr("|".join(vals))}"' for name, vals in values.items())
+        text = " ".join([record.title, str(record.data.get("summary", "")), *people_of(record)]).lower()
+        items.append(
+            f'<li class="kb-item" data-kb-item {data_attrs} data-kb-sort="{attr(sort_key(record))}" '
+            f'data-kb-text="{attr(text)}"><a href="{attr(href(uri, page_uri(record)))}">{plain(record.title)}</a>'
+            f"{describe(record)}</li>"
+        )
+    count = f'<p class="kb-result-count"><span data-kb-shown>{len(items)}</span> of {len(items)} shown</p>'
+    return (f'<div class="kb-listing" data-kb-listing>\n{facet_panel(facets)}\n{count}\n'
+            f'<ul class="kb-items">{"".join(items)}</ul>\n</div>\n')
+
+
+def people_of(record: Record) -> list[str]:
+    people = [p["name"] for key in ("authors", "contacts", "speakers") for p in record.data.get(key, [])]
+    return people + [str(c) for c in record.data.get("creators", [])]
+
+
+def usecases_index(catalog: Catalog, statuses: StatusMap) -> str:
+    uri = "usecases/index.md"
+
+    def describe(record: Record) -> str:
+        data = record.data
+        states = {statuses.get((record.id, n["path"]), NEVER_RUN).label for n in data["notebooks"]}
+        return (f'<p class="kb-summary">{plain(data["summary"])}</p><p class="kb-meta">{plain(data["domain"])} · '
+                f'{plain(", ".join(data["techniques"]))} · {len(data["notebooks"])} notebook(s) · '
+                f'{plain(", ".join(sorted(states)))}</p>')
+
+    body = listing(uri, list(catalog.usecases.values()), lambda r: usecase_facets(r, statuses), describe,
+                   lambda r: str(r.data.get("created", "")))
+    return (front_matter("Use cases", kb_kind="listing") + "# Use cases\n\n"
+            f"{len(catalog.usecases)} use cases, each with notebooks re-run by CI and at least one public "
+            "dataset. Filter by facet or text; the address bar keeps the filter, so a filtered view can be "
+            "shared.\n\n" + body)
+
+
+def dataset_facets(record: Record) -> dict[str, list[str]]:
+    data = record.data
+    return {"domain": [data["domain"]], "access": [data["access"]], "license": [data["license"]],
+            "year": [str(data["year"])] if data.get("year") else []}
+
+
+def datasets_index(catalog: Catalog) -> str:
+    uri = "datasets/index.md"
+
+    def describe(record: Record) -> str:
+        data = record.data
+        used = len(catalog.related(record, "usecase"))
+        return (f'<p class="kb-summary">{plain(data["summary"])}</p><p class="kb-meta">{plain(data["domain"])} · '
+                f'{plain(data["access"])} · {plain(data["license"])} · used by {used} use case(s)</p>')
+
+    body = listing(uri, list(catalog.datasets.values()), dataset_facets, describe,
+                   lambda r: str(r.data.get("year", "")))
+    return (front_matter("Datasets", kb_kind="listing") + "# Datasets\n\n"
+            f"{len(catalog.datasets)} public datasets with their licenses, files and checksums.\n\n" + body)
+
+
+def seminar_facets(record: Record) -> dict[str, list[str]]:
+    data = record.data
+    year = data["date"][:4] if data["date"] != "unknown" else "undated"
+    return {"year": [year], "domain": [data["domain"]] if data.get("domain") else [],
+            "technique": list(data.get("techniques", [])),
+            "minutes": ["with minutes" if data.get("minutes") else "no minutes"]}
+
+
+def seminars_index(catalog: Catalog) -> str:
+    uri = "seminars/index.md"
+    by_year: dict[str, list[Record]] = {}
+    for record in catalog.seminars.values():
+        by_year.setdefault(seminar_facets(record)["year"][0], []).append(record)
+    out = [front_matter("Seminars", kb_kind="listing"), "# Seminars\n\n",
+           f"{len(catalog.seminars)} seminars of the national series. "
+           "Also as a [calendar](../seminars.ics) and a [feed](../feed.xml); "
+           "every suggestion from the audience is collected in the [compiled minutes](minutes.md).\n\n"]
+    for year in sorted(by_year, key=lambda y: (y == "undated", y), reverse=False):
+        out.append(f"- [{plain(year)}](#year-{attr(year)}) ({len(by_year[year])})\n")
+    out.append("\n")
+
+    def describe(record: Record) -> str:
+        return f'<p class="kb-meta">{plain(seminar_when(record.data))}</p>'
+
+    out.append(listing(uri, list(catalog.seminars.values()), seminar_facets, describe,
+                       lambda r: str(r.data["date"]).replace("unknown", "")))
+    for year in sorted(by_year, key=lambda y: (y == "undated", y)):
+        out.append(f'\n## {plain(year)} {{ #year-{year} }}\n\n')
+        for record in sorted(by_year[year], key=lambda r: (r.data["date"], r.title)):
+            when = "" if year == "undated" else f"{plain(record.data['date'])} — "
+            out.append(f"- {when}[{plain(record.title)}]({posixpath.relpath(page_uri(record), 'seminars')})\n")
+    return "".join(out)
+
+
+def tag_pages(catalog: Catalog) -> dict[str, str]:
+    index = tag_index(catalog)
+    pages = {}
+    for tag, records in index.items():
+        lines = [front_matter(f"{tag.group}: {tag.label}", kb_kind="tag"), f"# {plain(tag.label)}\n\n",
+                 f"Records tagged with the {plain(tag.group)} *{plain(tag.label)}*.\n\n"]
+        for kind, heading in (("usecase", "Use cases"), ("dataset", "Datasets"), ("seminar", "Seminars")):
+            matching = [r for r in records if r.kind == kind]
+            if matching:
+                lines.append(f"## {heading}\n\n")
+                lines += [f"- [{plain(r.title)}]({posixpath.relpath(page_uri(r), posixpath.dirname(tag.uri))})\n"
+                          for r in sorted(matching, key=lambda r: r.title.lower())]
+                lines.append("\n")
+        pages[tag.uri] = "".join(lines)
+    pages["tags/index.md"] = tags_overview(index)
+    return pages
+
+
+def tags_overview(index: dict[Tag, list[Record]]) -> str:
+    out = [front_matter("Tags", kb_kind="tag"), "# Tags\n\n"]
+    groups: dict[str, list[Tag]] = {}
+    for tag in index:
+        groups.setdefault(tag.group, []).append(tag)
+    for group, tags in sorted(groups.items()):
+        out.append(f"## {plain(group.capitalize())}\n\n")
+        out.append(" · ".join(f"[{plain(t.label)}]({posixpath.relpath(t.uri, 'tags')}) ({len(index[t])})"
+                              for t in tags) + "\n\n")
+    return "".join(out)

@@ -1,0 +1,56 @@
+"""The whole site as data: every generated page (Markdown strings) and file (bytes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from importlib import resources
+
+from ..exports.catalog_json import catalog_json
+from ..exports.feed import atom_feed
+from ..exports.ical import seminars_ics
+from ..exports.jsonld import dataset_jsonld, script_tag
+from ..model import Catalog
+from ..results import StatusMap
+from .dashboard import dashboard_page
+from .home import compiled_minutes_page, home_page
+from .launch import SiteSettings
+from .listings import datasets_index, seminars_index, tag_pages, url_of, usecases_index
+from .pages import dataset_page, page_uri, seminar_page, usecase_page
+from .reference import TITLES, field_reference_page
+
+SCHEMA_FILES = ("usecase", "dataset", "seminar", "catalog", "results")
+
+
+@dataclass
+class SiteContent:
+    pages: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+def render_site(catalog: Catalog, settings: SiteSettings, statuses: StatusMap, today: dt.date,
+                history: dict[tuple[str, str], list[dict[str, object]]] | None = None) -> SiteContent:
+    site = SiteContent()
+    for record in catalog.usecases.values():
+        site.pages[page_uri(record)] = usecase_page(record, catalog, settings, statuses)
+    for record in catalog.datasets.values():
+        url = f"{settings.site_url.rstrip('/')}/{url_of(page_uri(record))}" if settings.site_url else ""
+        site.pages[page_uri(record)] = dataset_page(record, catalog) + "\n" + script_tag(dataset_jsonld(record, url))
+    for record in catalog.seminars.values():
+        site.pages[page_uri(record)] = seminar_page(record, catalog)
+    site.pages["index.md"] = home_page(catalog, today)
+    site.pages["usecases/index.md"] = usecases_index(catalog, statuses)
+    site.pages["datasets/index.md"] = datasets_index(catalog)
+    site.pages["seminars/index.md"] = seminars_index(catalog)
+    site.pages["seminars/minutes.md"] = compiled_minutes_page(catalog)
+    site.pages["reproducibility.md"] = dashboard_page(catalog, statuses, history or {})
+    site.pages.update(tag_pages(catalog))
+    for kind in TITLES:
+        site.pages[f"reference/{kind}.md"] = field_reference_page(kind)
+    site.files["catalog.json"] = catalog_json(catalog, statuses).encode()
+    site.files["seminars.ics"] = seminars_ics(catalog, settings.site_url)
+    site.files["feed.xml"] = atom_feed(catalog, settings.site_url)
+    for name in SCHEMA_FILES:
+        text = resources.files("catalog").joinpath("schemas", f"{name}.schema.json").read_bytes()
+        site.files[f"schemas/{name}.schema.json"] = text
+    return site

@@ -1,0 +1,1 @@
+"""Reproduce: plan which notebooks are due, run them with nbval, record verdicts in the store."""

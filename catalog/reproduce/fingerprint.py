@@ -1,0 +1,54 @@
+"""The content hash a verdict is valid for: code cells (and the outputs nbval checks), the use
+case's environment files, the record's execution settings and the shared sanitize rules."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..model import Record
+
+CHECK_MARKERS = ("NBVAL_CHECK_OUTPUT",)
+
+
+def sanitize_rules() -> bytes:
+    return resources.files("catalog").joinpath("nbval_sanitize.cfg").read_bytes()
+
+
+def _cell_text(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def checked_outputs(cell: dict[str, Any], mode: str) -> list[Any]:
+    text = _cell_text(cell)
+    if "NBVAL_IGNORE_OUTPUT" in text or "NBVAL_SKIP" in text:
+        return []
+    if mode == "strict" or any(marker in text for marker in CHECK_MARKERS):
+        return [{k: v for k, v in o.items() if k not in ("execution_count", "metadata")}
+                for o in cell.get("outputs", [])]
+    return []
+
+
+def notebook_fingerprint(usecase: Record, entry: dict[str, Any]) -> str:
+    digest = hashlib.sha256()
+    mode = entry.get("nbval", "lax")
+    path = usecase.folder / entry["path"]
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        notebook = {"cells": []}
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "code":
+            digest.update(json.dumps([_cell_text(cell), checked_outputs(cell, mode)], sort_keys=True).encode())
+    environment = usecase.data.get("environment") or {}
+    settings = {"notebook": entry, "environment": environment}
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    requirements = environment.get("requirements")
+    if requirements and (usecase.folder / requirements).is_file():
+        digest.update(Path(usecase.folder / requirements).read_bytes())
+    digest.update(sanitize_rules())
+    return "sha256:" + digest.hexdigest()

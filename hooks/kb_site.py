@@ -1,0 +1,74 @@
+"""MkDocs hooks: adapt MkDocs events to `catalog`. All content comes from catalog.render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from catalog.problems import format_text
+from catalog.render.launch import SiteSettings
+from catalog.render.notebooks import mark_outputs_unsearchable, prepare_notebooks
+from catalog.render.site import render_site
+from catalog.reproduce.store import StoreError, load_statuses
+from catalog.validate import load_catalog
+
+log = logging.getLogger("mkdocs.plugins.kb_site")
+_state: dict[str, object] = {}
+
+# Index pages stay in the navigation; record, tag and notebook pages are reached through them
+# (a global nav of thousands of records would be copied into every page).
+IN_NAV = {"index.md", "usecases/index.md", "datasets/index.md", "seminars/index.md", "reproducibility.md"}
+
+
+class NotebookPage(File):
+    """A generated file that mkdocs-jupyter renders from its .ipynb path."""
+
+    def is_documentation_page(self) -> bool:
+        return True
+
+
+def on_config(config):
+    root = Path(config.config_file_path).parent
+    settings = config.extra.get("catalog") or {}
+    catalog = load_catalog(root)
+    errors = [p for p in catalog.problems if p.is_error or settings.get("strict_warnings")]
+    if errors:
+        raise PluginError("the catalog has problems:\n" + format_text(errors))
+    results_path = root / settings.get("results", "results/results.json")
+    try:
+        statuses, history = load_statuses(catalog, results_path)
+    except StoreError as exc:
+        raise PluginError(str(exc)) from exc
+    _state.update(root=root, catalog=catalog, statuses=statuses, history=history,
+                  settings=SiteSettings.from_mapping(settings, config.site_url or ""))
+    for folder in ("usecases", "datasets", "seminars"):
+        if (root / folder).is_dir() and str(root / folder) not in config.watch:
+            config.watch.append(str(root / folder))
+    return config
+
+
+@event_priority(-100)  # after mkdocs-jupyter (priority 0) has claimed the .ipynb files it wants
+def on_files(files: Files, config) -> Files:
+    catalog, settings = _state["catalog"], _state["settings"]
+    site = render_site(catalog, settings, _state["statuses"], dt.date.today(), _state["history"])
+    for uri, content in site.pages.items():
+        if files.get_file_from_path(uri) is None:
+            inclusion = InclusionLevel.INCLUDED if uri in IN_NAV else InclusionLevel.NOT_IN_NAV
+            files.append(File.generated(config, uri, content=content, inclusion=inclusion))
+    for uri, data in site.files.items():
+        files.append(File.generated(config, uri, content=data))
+    cache = Path(_state["root"]) / ".cache" / "kb-notebooks"
+    for uri, path in prepare_notebooks(catalog, cache):
+        files.append(NotebookPage.generated(config, uri, abs_src_path=str(path), inclusion=InclusionLevel.NOT_IN_NAV))
+    return files
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    if page.file.src_uri.endswith(".ipynb"):
+        return mark_outputs_unsearchable(html)
+    return html
