@@ -131,7 +131,9 @@ def _download(url: str, target: Path, spec: FileSpec, session: requests.Session,
                 if progress:
                     progress(done, total)
         if total and done < total:
-            raise FetchError(f"dataset {spec.dataset!r} file {spec.name!r}: {url} stopped after {done} of {total} bytes")
+            raise FetchError(
+                f"dataset {spec.dataset!r} file {spec.name!r}: {url} stopped after {done} of {total} bytes"
+            )
         wrong = verify(partial, spec)
         if wrong:
             raise FetchError(f"dataset {spec.dataset!r} file {spec.name!r}: checksum error for {url}: {wrong}")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -39,3 +40,26 @@ def run_cli(capsys: pytest.CaptureFixture[str]):
 
 
 PYTHON = sys.executable
+
+
+def copy_site_fixture(target: Path, source: Path = FIXTURES / "site") -> Path:
+    """Copy a fixture site, pointing its mkdocs.yml at this repository's docs/ and hooks/."""
+    shutil.copytree(source, target)
+    config = target / "mkdocs.yml"
+    config.write_text(config.read_text().replace("../../../", f"{REPO}/"))
+    return config
+
+
+def build(config: Path, site_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["catalog", "build", "-f", str(config), "-d", str(site_dir)], cwd=config.parent,
+                          capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def fixture_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture catalog under tests/fixtures/site, built once with the real `catalog build`."""
+    root = tmp_path_factory.mktemp("fixture-site") / "kb"
+    config = copy_site_fixture(root)
+    done = build(config, root / "site")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return root / "site"

@@ -17,7 +17,11 @@ import nh3
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 # characters that mean something to Markdown, attr_list or HTML, as numeric entities
-_PLAIN = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#+-!|~:$^="})
+_PLAIN = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#!|"})
+# nh3's defaults plus table alignment and code-language classes
+_ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
+for _tag, _extra in {"td": {"align"}, "th": {"align"}, "code": {"class"}, "ol": {"start"}}.items():
+    _ATTRIBUTES.setdefault(_tag, set()).update(_extra)
 
 
 def plain(text: object) -> str:
@@ -50,7 +54,7 @@ def sanitise_html(fragment: str) -> str:
         fragment,
         url_schemes=set(SAFE_SCHEMES),
         link_rel="noopener noreferrer nofollow",
-        attributes={"td": {"align"}, "th": {"align"}, "code": {"class"}, "ol": {"start"}},
+        attributes=_ATTRIBUTES,
         strip_comments=True,
     )
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Catalog
-
 from .markup import markdown_block, sanitise_html
 
 KEPT_MIME = ("text/plain", "image/png", "image/jpeg")
@@ -64,12 +63,14 @@ def safe_notebook(notebook: dict[str, Any]) -> dict[str, Any]:
     return nb
 
 
-_OUTPUT_AREA = re.compile(r'<div class="(jp-OutputArea[ "]|jp-Cell-outputWrapper)')
+# Every output-related div is marked, not only the outer one: Material's search parser compares
+# elements by tag name, so an exclusion on an outer <div> ends at the first nested </div>.
+_OUTPUT_DIV = re.compile(r'<div class="(jp-Cell-outputWrapper|jp-OutputArea|jp-Rendered)')
 
 
 def mark_outputs_unsearchable(html: str) -> str:
     """Tag rendered output areas so Material's search leaves them out of the index."""
-    return _OUTPUT_AREA.sub(lambda m: f'<div data-search-exclude class="{m.group(1)}', html)
+    return _OUTPUT_DIV.sub(lambda m: f'<div data-search-exclude class="{m.group(1)}', html)
 
 
 def prepare_notebooks(catalog: Catalog, cache_dir: Path) -> list[tuple[str, Path]]:
