@@ -114,3 +114,121 @@ def register_export(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--branch", default="main")
     p.add_argument("--site-url", default="")
     p.set_defaults(func=cmd_export)
+
+
+def _plan_from_args(args: argparse.Namespace, gpu_available: bool):  # noqa: ANN202
+    from .changed import changed_files, record_key
+    from .reproduce.plan import parse_shard, plan_runs
+    from .reproduce.store import StoreError, read_store
+    from .validate import load_catalog
+
+    root = catalog_root(args.root)
+    catalog = load_catalog(root)
+    if catalog.has_errors:
+        from .problems import format_text
+
+        sys.stderr.write(format_text([p for p in catalog.problems if p.is_error]))
+        raise SystemExit(1)
+    unknown = [u for u in args.usecases if u not in catalog.usecases]
+    if unknown:
+        raise UsageError(f"no such use case: {', '.join(unknown)}")
+    selection = list(args.usecases) or None
+    if getattr(args, "changed", None):
+        touched = {key[1] for key in map(record_key, changed_files(root, args.changed)) if key and key[0] == "usecase"}
+        selection = [u for u in (selection or list(catalog.usecases)) if u in touched]
+        if not selection:
+            print("catalog: no use case changed")
+    try:
+        shard = parse_shard(args.shard)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    results = Path(args.results) if Path(args.results).is_absolute() else root / args.results
+    try:
+        store = read_store(results)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from exc
+    if selection == []:
+        return root, results, store, []
+    return root, results, store, plan_runs(catalog, store, usecases=selection, force=args.force,
+                                           gpu_available=gpu_available, shard=shard)
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from .reproduce import hardware
+    from .reproduce.runner import FAILING, RunContext, run_plan, summary_table
+
+    gpus = hardware.detect_gpus() if args.gpu == "auto" else ([{"name": "assumed GPU"}] if args.gpu == "yes" else [])
+    root, results, store, tasks = _plan_from_args(args, gpu_available=bool(gpus))
+    if args.dry_run:
+        for task in tasks:
+            print(f"{task.action:10} {task.key} (gpu: {task.gpu})")
+        return 0
+    context = RunContext.create(root, [g for g in gpus if g.get("name") != "assumed GPU"], args.kernel)
+    outcomes = run_plan(tasks, context, store, results)
+    print(summary_table(outcomes), end="")
+    print(f"catalog: results in {results}")
+    return 1 if any(o.verdict in FAILING for o in outcomes) else 0
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from .reproduce.matrix import github_matrix, gitlab_pipeline
+
+    args.usecases, args.shard, args.dry_run = args.usecases or [], "1/1", False
+    _, _, _, tasks = _plan_from_args(args, gpu_available=True)
+    text = github_matrix(tasks, args.batch) if args.format == "github" else gitlab_pipeline(tasks, args.batch)
+    emit_text = text if text.endswith("\n") else text + "\n"
+    if args.output:
+        Path(args.output).write_text(emit_text, encoding="utf-8")
+    else:
+        sys.stdout.write(emit_text)
+    return 0
+
+
+def cmd_results_merge(args: argparse.Namespace) -> int:
+    from .reproduce.store import StoreError, read_store, write_store
+
+    try:
+        merged = read_store(Path(args.inputs[0]))
+        for name in args.inputs[1:]:
+            merged.merge(read_store(Path(name)))
+        write_store(Path(args.output), merged)
+    except StoreError as exc:
+        print(f"catalog: error: {exc}", file=sys.stderr)
+        return 1
+    count = sum(len(e["history"]) for e in read_store(Path(args.output)).notebooks.values())
+    print(f"catalog: merged {len(args.inputs)} file(s) into {args.output} ({count} runs)")
+    return 0
+
+
+@subcommand
+def register_reproduce(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("reproduce", help="run due notebooks with nbval and record their verdicts")
+    p.add_argument("usecases", nargs="*", metavar="USECASE", help="only these use cases")
+    p.add_argument("--root", help="catalog root (default: current folder)")
+    p.add_argument("--changed", nargs="?", const="origin/main", metavar="BASE",
+                   help="only use cases changed against a git base (default origin/main)")
+    p.add_argument("--force", action="store_true", help="run even notebooks unchanged since their last pass")
+    p.add_argument("--gpu", choices=["auto", "yes", "no"], default="auto", help="GPU present? (auto: nvidia-smi)")
+    p.add_argument("--shard", default="1/1", metavar="I/N", help="run only the I-th of N equal shares")
+    p.add_argument("--results", default="results/results.json", help="results store (merged, never overwritten)")
+    p.add_argument("--kernel", default="", help="kernel name (default: this Python environment's kernel)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan, run nothing")
+    p.set_defaults(func=cmd_reproduce)
+
+    p = sub.add_parser("matrix", help="CI jobs for the due use cases (GitHub matrix JSON or GitLab child pipeline)")
+    p.add_argument("--format", choices=["github", "gitlab"], default="github")
+    p.add_argument("--root", help="catalog root (default: current folder)")
+    p.add_argument("--results", default="results/results.json")
+    p.add_argument("--changed", nargs="?", const="origin/main", metavar="BASE")
+    p.add_argument("--force", action="store_true", help="every notebook, not only the due ones")
+    p.add_argument("--batch", type=int, default=1, help="use cases per job")
+    p.add_argument("--output", help="write here instead of standard output")
+    p.add_argument("usecases", nargs="*", metavar="USECASE")
+    p.set_defaults(func=cmd_matrix)
+
+    p = sub.add_parser("results", help="work with results stores")
+    results_sub = p.add_subparsers(dest="results_command", required=True)
+    m = results_sub.add_parser("merge", help="merge shard result files into one store (nothing lost)")
+    m.add_argument("output", help="store to merge into (created if missing)")
+    m.add_argument("inputs", nargs="+", help="shard result files")
+    m.set_defaults(func=cmd_results_merge)
