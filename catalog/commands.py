@@ -116,7 +116,7 @@ def register_export(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.set_defaults(func=cmd_export)
 
 
-def _plan_from_args(args: argparse.Namespace, gpu_available: bool):  # noqa: ANN202
+def _plan_from_args(args: argparse.Namespace, gpu_available: bool):
     from .changed import changed_files, record_key
     from .reproduce.plan import parse_shard, plan_runs
     from .reproduce.store import StoreError, read_store
