@@ -105,7 +105,7 @@ def test_gpu_notebook_runs_when_the_probe_finds_one(first_run, run_cli, monkeypa
     monkeypatch.setattr(hardware, "detect_gpus", lambda: fake)
     root, _, _ = first_run
     results = tmp_path / "gpu.json"
-    code, out, _ = run_cli("reproduce", "--root", str(root), "--results", str(results), "needs-gpu")
+    code, _, _ = run_cli("reproduce", "--root", str(root), "--results", str(results), "needs-gpu")
     run = latest(results)["needs-gpu"]
     assert code == 0 and run["verdict"] == "passed"
     assert run["hardware"]["gpus"] == fake

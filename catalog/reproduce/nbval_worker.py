@@ -7,6 +7,7 @@ folder as working directory, so a crash, a leak or a hung kernel stays in this p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import resource
@@ -32,10 +33,8 @@ class Collector:
             parent = item.parent
             if hasattr(parent, "skip_compare") and "stderr" not in parent.skip_compare:
                 parent.skip_compare = (*parent.skip_compare, "stderr")  # stderr is never compared
-            try:
+            with contextlib.suppress(AttributeError, ValueError):
                 self.index[item.nodeid] = parent.nb.cells.index(item.cell)
-            except (AttributeError, ValueError):
-                pass
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         if report.when == "call" or report.outcome != "passed":
