@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 problems found (or a notebook failed), 2 usage error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -97,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"catalog: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stop Python's own flush from failing at exit
+        return 0
     except KeyboardInterrupt:
         print("catalog: interrupted", file=sys.stderr)
         return 130

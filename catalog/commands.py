@@ -232,3 +232,93 @@ def register_reproduce(sub: argparse._SubParsersAction) -> None:  # type: ignore
     m.add_argument("output", help="store to merge into (created if missing)")
     m.add_argument("inputs", nargs="+", help="shard result files")
     m.set_defaults(func=cmd_results_merge)
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from .data import FetchError, fetch, file_spec
+    from .validate import load_record
+
+    root = catalog_root(args.root)
+    path = root / "datasets" / f"{args.dataset}.yaml"
+    if not path.is_file():
+        raise UsageError(f"no dataset {args.dataset!r} (no {path})")
+    record, _ = load_record("dataset", path, root)
+    names = args.files or [f["name"] for f in (record.data.get("files", []) if record else [])]
+    failures = 0
+    for name in names:
+        try:
+            file_spec(args.dataset, name, root)
+            print(fetch(args.dataset, name, root=root, cache=args.cache, refresh=args.refresh))
+        except FetchError as exc:
+            failures += 1
+            print(f"catalog: error: {exc}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    import json
+
+    from .changed import changed_files
+    from .http import HttpPolicy
+    from .links import catalog_urls, check_urls, read_history, update_history, verdict, write_history
+    from .validate import load_catalog
+
+    root = catalog_root(args.root)
+    catalog = load_catalog(root)
+    files = changed_files(root, args.changed) if args.changed else None
+    uses = catalog_urls(catalog, files)
+    if args.list:
+        for url, where in uses.items():
+            print(f"{url}  ({where[0].file} {where[0].path})")
+        return 0
+    history_path = root / args.history
+    try:
+        history = read_history(history_path)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    policy = HttpPolicy(budget=args.budget)
+    checks = check_urls(uses, policy)
+    history = update_history(history, checks)
+    write_history(history_path, history)
+    report = []
+    for check in checks:
+        state = verdict(history[check.url])
+        for use in uses[check.url]:
+            report.append({"url": check.url, "state": state, "last": check.state, "status": check.status,
+                           "detail": check.detail, "file": use.file, "path": use.path})
+    if args.format == "json":
+        print(json.dumps(report, indent=1))
+    else:
+        for item in report:
+            if item["last"] == "ok":
+                continue
+            level = "error" if item["state"] == "broken" else "warning"
+            if args.format == "github":
+                print(f"::{level} file={item['file']},title=link {item['state']}::{item['url']} at {item['path']}: "
+                      f"{item['detail']}")
+            else:
+                print(f"{item['file']}: {level}: {item['url']} at {item['path']} is {item['state']} ({item['detail']})")
+        counts: dict[str, int] = {}
+        for check in checks:
+            counts[check.state] = counts.get(check.state, 0) + 1
+        print(f"{len(checks)} link(s): " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    return 1 if any(item["state"] == "broken" for item in report) else 0
+
+
+@subcommand
+def register_data(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("fetch", help="download (or find on a mirror) a dataset's files, verified by checksum")
+    p.add_argument("dataset")
+    p.add_argument("files", nargs="*", help="file names (default: every file of the record)")
+    p.add_argument("--root", help="catalog root (default: current folder)")
+    p.add_argument("--cache", help="cache folder (default: $MLINFN_DATA_CACHE or ~/.cache/mlinfn-catalog/data)")
+    p.add_argument("--refresh", action="store_true", help="download again even when a verified copy is cached")
+    p.set_defaults(func=cmd_fetch)
+    p = sub.add_parser("links", help="check every URL in the records (broken only after repeated failures)")
+    p.add_argument("--root", help="catalog root (default: current folder)")
+    p.add_argument("--changed", nargs="?", const="origin/main", metavar="BASE")
+    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p.add_argument("--history", default="results/links.json", help="link history store")
+    p.add_argument("--budget", type=float, default=60.0, help="seconds any one URL may take, retries included")
+    p.add_argument("--list", action="store_true", help="only list the URLs that would be checked")
+    p.set_defaults(func=cmd_links)

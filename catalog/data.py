@@ -153,12 +153,17 @@ def fetch(
     cache: str | Path | None = None,
     policy: HttpPolicy | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    refresh: bool = False,
 ) -> Path:
-    """A local, verified path to `filename` of dataset `dataset_id`."""
+    """A local, verified path to `filename` of dataset `dataset_id`.
+
+    `refresh` downloads again even when a verified copy is cached; the cached copy is replaced
+    only by a download that verifies.
+    """
     spec = file_spec(dataset_id, filename, Path(root) if root else find_catalog_root())
     policy = policy or HttpPolicy()
     cached = Path(cache or cache_dir()) / dataset_id / filename
-    if cached.is_file() and verify(cached, spec) is None:
+    if cached.is_file() and not refresh and verify(cached, spec) is None:
         return cached
     failures: list[str] = []
     session: requests.Session | None = None

@@ -10,6 +10,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from catalog.links import read_history
 from catalog.problems import format_text
 from catalog.render.launch import SiteSettings
 from catalog.render.notebooks import mark_outputs_unsearchable, prepare_notebooks
@@ -42,9 +43,10 @@ def on_config(config):
     results_path = root / settings.get("results", "results/results.json")
     try:
         statuses, history = load_statuses(catalog, results_path)
-    except StoreError as exc:
+        links = read_history(root / settings.get("links", "results/links.json"))
+    except (StoreError, ValueError) as exc:
         raise PluginError(str(exc)) from exc
-    _state.update(root=root, catalog=catalog, statuses=statuses, history=history,
+    _state.update(root=root, catalog=catalog, statuses=statuses, history=history, links=links,
                   settings=SiteSettings.from_mapping(settings, config.site_url or ""))
     for folder in ("usecases", "datasets", "seminars"):
         if (root / folder).is_dir() and str(root / folder) not in config.watch:
@@ -55,7 +57,7 @@ def on_config(config):
 @event_priority(-100)  # after mkdocs-jupyter (priority 0) has claimed the .ipynb files it wants
 def on_files(files: Files, config) -> Files:
     catalog, settings = _state["catalog"], _state["settings"]
-    site = render_site(catalog, settings, _state["statuses"], dt.date.today(), _state["history"])
+    site = render_site(catalog, settings, _state["statuses"], dt.date.today(), _state["history"], _state["links"])
     for uri, content in site.pages.items():
         if files.get_file_from_path(uri) is None:
             inclusion = InclusionLevel.INCLUDED if uri in IN_NAV else InclusionLevel.NOT_IN_NAV

@@ -153,3 +153,12 @@ def test_page_scanner_catches_what_it_must() -> None:
 def test_golden_files_exist() -> None:
     assert sorted(p.name for p in Path(GOLDEN).glob("*.md")) == [
         "dataset-jets.md", "seminar-graph-networks.md", "usecase-jet-gnn.md"]
+
+
+def test_dataset_page_shows_link_states(site_catalog) -> None:
+    history = {"https://example.org/jets": [
+        {"url": "https://example.org/jets", "state": "rate-limited", "status": 429, "detail": "", "seconds": 0.1,
+         "checked": "2026-11-20T08:00:00Z"}]}
+    page = dataset_page(site_catalog.datasets["jets"], site_catalog, history)
+    assert "| [https://example.org/jets](https://example.org/jets) | rate&#45;limited | 2026-11-20 |" in page or \
+        "| [https://example.org/jets](https://example.org/jets) | rate-limited | 2026-11-20 |" in page

@@ -216,7 +216,21 @@ def citation_section(record: Record, settings: SiteSettings) -> str:
     return "## Cite this use case\n\n```bibtex\n" + bibtex_entry(record, settings).replace("`", "'") + "```\n\n"
 
 
-def dataset_page(record: Record, catalog: Catalog) -> str:
+def link_status_section(record: Record, link_history: dict[str, list[dict[str, Any]]]) -> str:
+    """Each URL of the record with its last checked state (from `catalog links`)."""
+    from ..links import record_urls, verdict
+
+    rows = []
+    for use in record_urls(record):
+        runs = link_history.get(use.url, [])
+        checked = runs[-1]["checked"][:10] if runs else "never"
+        rows.append([external_link(use.url, use.url), plain(verdict(runs)), plain(checked)])
+    if not rows:
+        return ""
+    return "## Link status\n\n" + table(["Link", "State", "Last checked"], rows) + "\n"
+
+
+def dataset_page(record: Record, catalog: Catalog, link_history: dict[str, list[dict[str, Any]]] | None = None) -> str:
     data, uri = record.data, page_uri(record)
     facets = {"domain": [data["domain"]], "access": [data["access"]], "license": [data["license"]],
               "year": [str(data["year"])] if data.get("year") else []}
@@ -247,6 +261,7 @@ def dataset_page(record: Record, catalog: Catalog) -> str:
         out.append(references_section([data["reference_paper"]], "## Reference paper"))
     out.append(references_section(data.get("related_records", []), "## Related records"))
     out.append(related_section(uri, catalog, record))
+    out.append(link_status_section(record, link_history or {}))
     out.append(provenance_note(record))
     return "".join(out)
 

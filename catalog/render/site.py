@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 from ..exports.catalog_json import catalog_json
 from ..exports.feed import atom_feed
@@ -29,13 +30,14 @@ class SiteContent:
 
 
 def render_site(catalog: Catalog, settings: SiteSettings, statuses: StatusMap, today: dt.date,
-                history: dict[tuple[str, str], list[dict[str, object]]] | None = None) -> SiteContent:
+                history: dict[tuple[str, str], list[dict[str, object]]] | None = None,
+                link_history: dict[str, list[dict[str, Any]]] | None = None) -> SiteContent:
     site = SiteContent()
     for record in catalog.usecases.values():
         site.pages[page_uri(record)] = usecase_page(record, catalog, settings, statuses)
     for record in catalog.datasets.values():
         url = f"{settings.site_url.rstrip('/')}/{url_of(page_uri(record))}" if settings.site_url else ""
-        site.pages[page_uri(record)] = dataset_page(record, catalog) + "\n" + script_tag(dataset_jsonld(record, url))
+        site.pages[page_uri(record)] = dataset_page(record, catalog, link_history) + "\n" + script_tag(dataset_jsonld(record, url))
     for record in catalog.seminars.values():
         site.pages[page_uri(record)] = seminar_page(record, catalog)
     site.pages["index.md"] = home_page(catalog, today)
