@@ -145,7 +145,10 @@ def read_history(path: Path) -> dict[str, list[dict[str, Any]]]:
     return doc.get("links", {})
 
 
-def update_history(history: dict[str, list[dict[str, Any]]], checks: list[LinkCheck]) -> dict[str, list[dict[str, Any]]]:
+History = dict[str, list[dict[str, Any]]]
+
+
+def update_history(history: History, checks: list[LinkCheck]) -> History:
     out = {url: list(runs) for url, runs in history.items()}
     for check in checks:
         out[check.url] = [*out.get(check.url, []), asdict(check)][-HISTORY_LIMIT:]

@@ -13,9 +13,9 @@ GOOD = b"good bytes of a dataset file\n" * 100
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    requests: list[str] = []
+    requests: list[str]  # set per server by serve()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def _send(self, code: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
@@ -27,10 +27,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self.do_GET()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         type(self).requests.append(f"{self.command} {self.path}")
         path = self.path.split("?")[0]
         if path.endswith("/good.bin") or path == "/ok":

@@ -88,7 +88,7 @@ def test_corrupt_mirror_copy_falls_through_to_the_next_source(catalog_root: Path
 
 
 def test_unknown_file_and_dataset_errors_name_them(catalog_root: Path, tmp_path: Path) -> None:
-    with pytest.raises(FetchError, match="lists no file 'nope.bin'"):
+    with pytest.raises(FetchError, match=r"lists no file 'nope\.bin'"):
         fetch("demo", "nope.bin", root=catalog_root, mirrors=[], cache=tmp_path)
     with pytest.raises(FetchError, match="dataset 'ghost'"):
         fetch("ghost", "x", root=catalog_root, mirrors=[], cache=tmp_path)

@@ -37,7 +37,8 @@ def render_site(catalog: Catalog, settings: SiteSettings, statuses: StatusMap, t
         site.pages[page_uri(record)] = usecase_page(record, catalog, settings, statuses)
     for record in catalog.datasets.values():
         url = f"{settings.site_url.rstrip('/')}/{url_of(page_uri(record))}" if settings.site_url else ""
-        site.pages[page_uri(record)] = dataset_page(record, catalog, link_history) + "\n" + script_tag(dataset_jsonld(record, url))
+        jsonld = script_tag(dataset_jsonld(record, url))
+        site.pages[page_uri(record)] = dataset_page(record, catalog, link_history) + "\n" + jsonld
     for record in catalog.seminars.values():
         site.pages[page_uri(record)] = seminar_page(record, catalog)
     site.pages["index.md"] = home_page(catalog, today)
