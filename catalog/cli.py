@@ -52,6 +52,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 raise UsageError(f"no such file or folder: {raw}")
             targets = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
             only.update(relative_name(p, root) for p in targets)
+        only |= referrers_of_changed(catalog, only)  # a notebook's problems are reported on its record
     if args.changed is not None:
         changed = changed_files(root, args.changed)
         only = changed if only is None else only & changed

@@ -322,3 +322,33 @@ def register_data(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("--budget", type=float, default=60.0, help="seconds any one URL may take, retries included")
     p.add_argument("--list", action="store_true", help="only list the URLs that would be checked")
     p.set_defaults(func=cmd_links)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import ScaffoldError, scaffold, write_scaffold
+    from .validate import load_catalog
+
+    root = catalog_root(args.root)
+    catalog = load_catalog(root)
+    try:
+        made = scaffold(catalog, args.kind, args.id, args.dataset)
+        written = write_scaffold(made)
+    except ScaffoldError as exc:
+        print(f"catalog: error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"created {path.relative_to(root)}")
+    print("next steps:")
+    for step in made.next_steps:
+        print(f"  - {step}")
+    return 0
+
+
+@subcommand
+def register_new(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("new", help="scaffold a record that validates as it is (never overwrites)")
+    p.add_argument("kind", choices=["usecase", "dataset", "seminar"])
+    p.add_argument("id", help="the new id (a seminar's starts with its date, YYYY-MM-DD-)")
+    p.add_argument("--root", help="catalog root (default: current folder)")
+    p.add_argument("--dataset", help="for a use case: the dataset it uses (default: the first public one)")
+    p.set_defaults(func=cmd_new)
