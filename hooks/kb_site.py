@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.utils import get_relative_url
 
 from catalog.links import read_history
 from catalog.problems import format_text
 from catalog.render.launch import SiteSettings
-from catalog.render.notebooks import mark_outputs_unsearchable, prepare_notebooks
+from catalog.render.notebooks import externalise_styles, mark_outputs_unsearchable, prepare_notebooks
 from catalog.render.site import render_site
 from catalog.reproduce.store import StoreError, load_statuses
 from catalog.validate import load_catalog
@@ -71,6 +73,13 @@ def on_files(files: Files, config) -> Files:
 
 
 def on_page_content(html: str, page, config, files) -> str:
-    if page.file.src_uri.endswith(".ipynb"):
-        return mark_outputs_unsearchable(html)
-    return html
+    if not page.file.src_uri.endswith(".ipynb"):
+        return html
+    html, css = externalise_styles(mark_outputs_unsearchable(html))
+    name = f"assets/kb-notebook-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
+    target = Path(config.site_dir) / name
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(css, encoding="utf-8")
+    return f'<link rel="stylesheet" href="{get_relative_url(name, page.url)}">\n{html}'
+
