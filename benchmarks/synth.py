@@ -15,7 +15,10 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-WORDS = ["detector", "jet", "calorimeter", "muon", "trigger", "graph", "network", "transformer", "flow", "anomaly", "simulation", "reconstruction", "vertex", "track", "energy", "boson", "quark", "gluon", "neutrino", "wave", "signal", "background", "training", "validation", "inference", "latency", "gpu", "cluster", "dataset", "feature", "embedding", "attention", "likelihood", "posterior", "uncertainty", "calibration", "luminosity", "collision", "event", "cross", "section"]
+WORDS = """detector jet calorimeter muon trigger graph network transformer flow anomaly simulation
+reconstruction vertex track energy boson quark gluon neutrino wave signal background training
+validation inference latency gpu cluster dataset feature embedding attention likelihood posterior
+uncertainty calibration luminosity collision event cross section""".split()  # noqa: SIM905
 DOMAINS = ["hep", "gravitational-waves", "astroparticle", "nuclear", "medical", "computing", "other"]
 TECHNIQUES = ["mlp", "cnn", "gnn", "transformer", "autoencoder", "gan", "normalizing-flow", "bdt"]
 MIX = {"usecase": 0.2, "dataset": 0.5, "seminar": 0.3}
@@ -42,8 +45,9 @@ def counts(records: int) -> dict[str, int]:
 def notebook(rng: random.Random, title: str) -> str:
     value = rng.randint(1, 99)
     cells = [
-        {"cell_type": "markdown", "metadata": {}, "source": [f"# {title}\n", "\n", paragraph(rng, 2)]},
-        {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": [f"# NBVAL_CHECK_OUTPUT\nprint({value} + 1)"],
+        {"cell_type": "markdown", "id": "intro", "metadata": {}, "source": [f"# {title}\n", "\n", paragraph(rng, 2)]},
+        {"cell_type": "code", "id": "check", "metadata": {}, "execution_count": 1,
+         "source": [f"# NBVAL_CHECK_OUTPUT\nprint({value} + 1)"],
          "outputs": [{"output_type": "stream", "name": "stdout", "text": [f"{value + 1}\n"]}]},
     ]
     return json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 5, "metadata": {
@@ -52,7 +56,8 @@ def notebook(rng: random.Random, title: str) -> str:
 
 
 def person(rng: random.Random, i: int) -> str:
-    return f"  - name: Author {i} {words(rng, 1).capitalize()}\n    affiliation: INFN Sezione {rng.choice(WORDS).capitalize()}\n"
+    name, place = words(rng, 1).capitalize(), rng.choice(WORDS).capitalize()
+    return f"  - name: Author {i} {name}\n    affiliation: INFN Sezione {place}\n"
 
 
 def write_dataset(root: Path, rng: random.Random, i: int) -> str:
@@ -91,8 +96,8 @@ def write_usecase(root: Path, rng: random.Random, i: int, datasets: list[str]) -
     (folder / "notebooks").mkdir(parents=True, exist_ok=True)
     (folder / "notebooks" / "main.ipynb").write_text(notebook(rng, f"Use case {i}"))
     techniques = ", ".join(sorted(set(rng.sample(TECHNIQUES, 2))))
-    refs = "".join(f"  - title: {words(rng, 8).capitalize()}\n    arxiv: \"{2000 + i % 500:04d}.{10000 + j:05d}\"\n"
-                   for j in range(2))
+    refs = "".join(f"  - title: {words(rng, 8).capitalize()}\n"
+                   f"    arxiv: \"{2000 + i % 500:04d}.{10000 + j:05d}\"\n" for j in range(2))
     (folder / "usecase.yaml").write_text(
         f"id: {ident}\ntitle: {words(rng, 6).capitalize()} use case {i}\nsummary: {sentence(rng, 25)}\n"
         f"description: |\n  {paragraph(rng, 7)}\n\n  {paragraph(rng, 6)}\n"

@@ -8,7 +8,7 @@ instead of silent conversions. Every value's position is kept in a `LineMap` key
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,18 +43,29 @@ SEQ = "tag:yaml.org,2002:seq"
 MAP = "tag:yaml.org,2002:map"
 
 
-class StrictResolver(yaml.resolver.BaseResolver):
-    """Implicit types limited to what JSON has: no dates, no yes/no/on/off, no octal or sexagesimal."""
-
-
-StrictResolver.add_implicit_resolver(BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-StrictResolver.add_implicit_resolver(NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
-StrictResolver.add_implicit_resolver(INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
-StrictResolver.add_implicit_resolver(
-    FLOAT,
-    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$|^[-+]?[0-9]+[eE][-+]?[0-9]+$"),
-    list("-+0123456789."),
+_IMPLICIT = re.compile(
+    r"(?P<bool>true|True|TRUE|false|False|FALSE)"
+    r"|(?P<null>~|null|Null|NULL|)"
+    r"|(?P<int>[-+]?(?:0|[1-9][0-9]*))"
+    r"|(?P<float>[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+)"
 )
+_IMPLICIT_TAGS = {"bool": BOOL, "null": NULL, "int": INT, "float": FLOAT}
+
+
+class StrictResolver(yaml.resolver.BaseResolver):
+    """Implicit types limited to what JSON has: no dates, no yes/no/on/off, no octal or sexagesimal.
+
+    One compiled pattern instead of PyYAML's resolver tables: it runs for every plain scalar.
+    """
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                match = _IMPLICIT.fullmatch(value)
+                if match:
+                    return _IMPLICIT_TAGS[match.lastgroup or "null"]
+            return STR
+        return SEQ if kind is yaml.SequenceNode else MAP
 
 
 class _StrictComposer(_Parser, StrictResolver):
@@ -79,25 +90,60 @@ def json_path(parts: JsonPath) -> str:
     return out
 
 
-@dataclass
 class LineMap:
-    """Where each value (and each mapping key) of a record sits in its file, 1-based."""
+    """Where each value (and each mapping key) of a record sits in its file, 1-based.
 
-    values: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
-    raw: dict[JsonPath, str] = field(default_factory=dict)  # source text of non-string scalars
+    Positions are looked up only when a problem needs one: the text is composed again then (well
+    under a millisecond), so a valid record keeps neither a node tree nor a position table, and
+    ten thousand records do not burden memory or the garbage collector.
+    """
+
+    def __init__(self, text: str | None = None) -> None:
+        self._text = text
+        self._root: yaml.Node | None = None
+
+    @property
+    def root(self) -> yaml.Node | None:
+        if self._root is None and self._text is not None:
+            composer = _StrictComposer(self._text)
+            try:
+                self._root = composer.get_single_node()
+            except yaml.YAMLError:
+                self._text = None
+            finally:
+                composer.dispose()
+        return self._root
+
+    def _walk(self, parts: JsonPath) -> tuple[yaml.Node | None, yaml.Node | None, int]:
+        """(value node, key node, how many parts were matched) for the longest matching prefix."""
+        node, key, matched = self.root, None, 0
+        for part in parts:
+            found = None
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                found = next(((k, v) for k, v in node.value if k.value == part), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                found = (None, node.value[part])
+            if found is None:
+                break
+            key, node = found
+            matched += 1
+        return node, key, matched
 
     def locate(self, parts: JsonPath, *, key: bool = False) -> tuple[int, int]:
         """The closest known position: the path itself, else its nearest ancestor."""
-        table = self.keys if key else self.values
-        probe = tuple(parts)
-        while probe:
-            if probe in table:
-                return table[probe]
-            if probe in self.values:
-                return self.values[probe]
-            probe = probe[:-1]
-        return self.values.get((), (1, 1))
+        if self.root is None:
+            return (1, 1)
+        node, key_node, matched = self._walk(parts)
+        target = key_node if key and key_node is not None and matched == len(parts) else node
+        assert target is not None
+        return (target.start_mark.line + 1, target.start_mark.column + 1)
+
+    def raw(self, parts: JsonPath) -> str | None:
+        """Source text of a non-string scalar (to suggest quoting `1.10` and the like)."""
+        node, _, matched = self._walk(parts)
+        if matched == len(parts) and isinstance(node, yaml.ScalarNode) and node.tag != STR:
+            return str(node.value)
+        return None
 
 
 @dataclass
@@ -113,7 +159,6 @@ class Loaded:
 class _Build:
     def __init__(self, file: str) -> None:
         self.file = file
-        self.lines = LineMap()
         self.problems: list[Problem] = []
         self._seen: set[int] = set()
         self._alias_reported = False
@@ -135,7 +180,6 @@ class _Build:
                 )
             return None
         self._seen.add(id(node))
-        self.lines.values[parts] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, parts)
         if isinstance(node, yaml.SequenceNode):
@@ -178,7 +222,6 @@ class _Build:
                 )
                 continue
             first_line[key] = line
-            self.lines.keys[(*parts, key)] = (line, key_node.start_mark.column + 1)
             out[key] = self.node(value_node, (*parts, key))
         return out
 
@@ -186,7 +229,6 @@ class _Build:
         tag, value = node.tag, node.value
         if tag == STR:
             return value
-        self.lines.raw[parts] = value
         if tag == INT:
             return int(value)
         if tag == FLOAT:
@@ -226,7 +268,7 @@ def parse_yaml(text: str, file: str, path: Path | None = None) -> Loaded:
     if not isinstance(data, dict) and not build.problems:
         build.problem("KB006", root, "a record must be a YAML mapping of field: value", ())
     fatal = any(p.code != "KB003" for p in build.problems)
-    return Loaded(path or Path(file), None if fatal else data, build.lines, build.problems)
+    return Loaded(path or Path(file), None if fatal else data, LineMap(text), build.problems)
 
 
 def _source_line(text: str, line: int) -> str:

@@ -143,6 +143,10 @@ FORMATTERS = {"text": format_text, "json": format_json, "github": format_github,
 def relative_name(path: Path, root: Path) -> str:
     """A path as users see it in messages: relative to the catalog root when inside it."""
     try:
+        return path.relative_to(root).as_posix()  # the common case, without touching the disk
+    except ValueError:
+        pass
+    try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()

@@ -45,16 +45,16 @@ def author_name(root: Path) -> str:
 
 def notebook_template(title: str) -> str:
     cells = [
-        {"cell_type": "markdown", "metadata": {}, "source": [f"# {title}\n", "\n",
+        {"cell_type": "markdown", "id": "about", "metadata": {}, "source": [f"# {title}\n", "\n",
                                                              "What this notebook shows, in two sentences."]},
-        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": [
+        {"cell_type": "code", "id": "seed", "metadata": {}, "execution_count": None, "outputs": [], "source": [
             "# Seed every source of randomness so that CI reproduces the outputs.\n",
             "import random\n", "\n", "import numpy as np\n", "\n", "SEED = 12345\n", "random.seed(SEED)\n",
             "rng = np.random.default_rng(SEED)"]},
-        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": [
+        {"cell_type": "code", "id": "data", "metadata": {}, "execution_count": None, "outputs": [], "source": [
             "# Get data through the catalog so it is verified and cached:\n",
             "# from catalog.data import fetch\n", "# path = fetch(\"<dataset-id>\", \"<file name>\")"]},
-        {"cell_type": "code", "metadata": {}, "execution_count": 1,
+        {"cell_type": "code", "id": "check", "metadata": {}, "execution_count": 1,
          "outputs": [{"output_type": "stream", "name": "stdout", "text": ["3\n"]}], "source": [
              "# NBVAL_CHECK_OUTPUT  <- nbval compares this cell's output with the stored one\n", "print(1 + 2)"]},
     ]

@@ -140,7 +140,7 @@ def _to_problem(err: ValidationError, lines: LineMap, file: str) -> Problem:
         code = "KB103"
         expected = err.validator_value
         message = f"expected {expected}, got {type(err.instance).__name__} {err.instance!r}"
-        raw = lines.raw.get(parts)
+        raw = lines.raw(parts)
         if expected == "string" and raw is not None:
             hint = f'YAML read {raw!r} as a {type(err.instance).__name__}; write it in quotes: "{raw}"'
     elif kind in ("enum", "const"):

@@ -1,0 +1,64 @@
+"""Site build with our hooks vs plain `mkdocs build` of the same pages as Markdown files
+(same theme, plugins and navigation.prune), at 1,000 and 5,000 records, in one run.
+
+    python benchmarks/bench_build.py [--sizes 1000 5000] [--work /tmp/kb-bench]
+
+Both sites get one warm-up build first (mkdocs-jupyter keeps its conversion cache across builds,
+as a maintainer's or CI's cached build does); the timed build follows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import folder_bytes, machine, measure, ratio
+from synth import make_catalog, write_markdown_site, write_site_config
+
+
+def build(config: Path, site: Path) -> dict[str, float]:
+    shutil.rmtree(site, ignore_errors=True)
+    result = measure([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)], config.parent)
+    index = site / "search" / "search_index.json"
+    result.update(site_mb=folder_bytes(site) / 1e6, index_bytes=index.stat().st_size,
+                  index_entries=len(json.loads(index.read_text())["docs"]))
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/kb-bench-build"))
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    rows = []
+    for size in args.sizes:
+        ours_root, base_root = args.work / f"ours-{size}", args.work / f"plain-{size}"
+        counts = make_catalog(ours_root, size)
+        ours_config = write_site_config(ours_root, hooks=True)
+        base_config = write_markdown_site(ours_root, base_root)
+        for config, root in ((ours_config, ours_root), (base_config, base_root)):
+            build(config, root / "site")  # warm-up: fills mkdocs-jupyter's cache
+        ours = build(ours_config, ours_root / "site")
+        base = build(base_config, base_root / "site")
+        row = {"records": size, **{f"n_{k}": v for k, v in counts.items()}, "ours": ours, "plain": base}
+        rows.append(row)
+        print(f"\n{size} records ({counts}):")
+        print(f"  build time   ours {ours['seconds']:7.1f} s   plain {base['seconds']:7.1f} s   "
+              f"ratio {ratio(ours['seconds'], base['seconds'])}")
+        print(f"  peak memory  ours {ours['peak_mb']:7.0f} MB  plain {base['peak_mb']:7.0f} MB  "
+              f"ratio {ratio(ours['peak_mb'], base['peak_mb'])}")
+        print(f"  site size    ours {ours['site_mb']:7.1f} MB  plain {base['site_mb']:7.1f} MB  "
+              f"ratio {ratio(ours['site_mb'], base['site_mb'])}")
+        print(f"  search index ours {ours['index_bytes'] / size:7.0f} B/record  plain "
+              f"{base['index_bytes'] / size:7.0f} B/record")
+    (args.work / "bench_build.json").write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
