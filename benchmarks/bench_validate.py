@@ -47,8 +47,8 @@ def check_jsonschema(root: Path) -> tuple[float, set[tuple[str, str]]]:
     for kind, pattern in KINDS.items():
         files = [str(p) for p in sorted(root.glob(pattern))]
         schema = Path(__file__).resolve().parent.parent / "catalog" / "schemas" / f"{kind}.schema.json"
-        done = subprocess.run([str(Path(sys.executable).parent / "check-jsonschema"), "--schemafile", str(schema), "-o", "json", *files],
-                              capture_output=True, text=True)
+        command = [str(Path(sys.executable).parent / "check-jsonschema"), "--schemafile", str(schema), "-o", "json"]
+        done = subprocess.run([*command, *files], capture_output=True, text=True)
         for err in json.loads(done.stdout).get("errors", []):
             errors.add((Path(err["filename"]).relative_to(root).as_posix(), err["path"]))
     return time.perf_counter() - started, errors

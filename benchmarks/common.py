@@ -3,6 +3,7 @@ whole process tree, in a fresh child process per measurement."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -35,10 +36,8 @@ def folder_bytes(path: Path) -> int:
 
 def machine() -> str:
     cpu = platform.processor()
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    with contextlib.suppress(OSError, StopIteration), open("/proc/cpuinfo") as info:
+        cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 

@@ -302,7 +302,16 @@ def cmd_links(args: argparse.Namespace) -> int:
         for check in checks:
             counts[check.state] = counts.get(check.state, 0) + 1
         print(f"{len(checks)} link(s): " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-    return 1 if any(item["state"] == "broken" for item in report) else 0
+    bad_files = 0
+    if args.verify_files:
+        from .links import verify_files
+
+        with tempfile.TemporaryDirectory(prefix="kb-verify-") as scratch:
+            for check in verify_files(catalog, Path(scratch), args.max_file_bytes, policy):
+                bad_files += check.state == "checksum-error"
+                print(f"datasets/{check.dataset}.yaml: file {check.name}: {check.state}"
+                      + (f" ({check.detail})" if check.detail else ""))
+    return 1 if bad_files or any(item["state"] == "broken" for item in report) else 0
 
 
 @subcommand
@@ -321,6 +330,8 @@ def register_data(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("--history", default="results/links.json", help="link history store")
     p.add_argument("--budget", type=float, default=60.0, help="seconds any one URL may take, retries included")
     p.add_argument("--list", action="store_true", help="only list the URLs that would be checked")
+    p.add_argument("--verify-files", action="store_true", help="also download dataset files and check checksums")
+    p.add_argument("--max-file-bytes", type=int, default=200_000_000, help="size cap for --verify-files")
     p.set_defaults(func=cmd_links)
 
 

@@ -174,3 +174,34 @@ def verdict(runs: list[dict[str, Any]]) -> str:
             return "broken"
         return f"failing ({last}, {sum(r['state'] in FAILING for r in recent)}/{CONFIRM_RUNS})"
     return last
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    dataset: str
+    name: str
+    state: str  # verified | checksum-error | unavailable | skipped
+    detail: str
+
+
+def verify_files(catalog: Catalog, cache: Path, max_bytes: int, policy: HttpPolicy) -> list[FileCheck]:
+    """Download every dataset file that has a URL and a checksum (up to `max_bytes`) and check it."""
+    from .data import FetchError, fetch
+
+    results = []
+    for record in sorted(catalog.datasets.values(), key=lambda r: r.id):
+        for entry in record.data.get("files", []):
+            name = entry["name"]
+            if not entry.get("url") or not (entry.get("sha256") or entry.get("md5")):
+                results.append(FileCheck(record.id, name, "skipped", "no URL or no checksum in the record"))
+                continue
+            if entry.get("size_bytes") is None or entry["size_bytes"] > max_bytes:
+                results.append(FileCheck(record.id, name, "skipped", f"size unknown or above {max_bytes} bytes"))
+                continue
+            try:
+                fetch(record.id, name, root=catalog.root, mirrors=[], cache=cache, policy=policy, refresh=True)
+                results.append(FileCheck(record.id, name, "verified", ""))
+            except FetchError as exc:
+                state = "checksum-error" if "checksum error" in str(exc) or "size " in str(exc) else "unavailable"
+                results.append(FileCheck(record.id, name, state, str(exc)))
+    return results

@@ -10,7 +10,7 @@ from .discover import find_record_files
 from .loader import load_yaml_file
 from .model import Catalog, Record
 from .problems import Problem, relative_name
-from .rules import catalog_rules
+from .rules import catalog_rules, check_id_matches_location
 from .schema_check import check_against_schema
 
 
@@ -32,15 +32,24 @@ def load_catalog(root: str | Path, *, today: dt.date | None = None) -> Catalog:
     for kind, path in files:
         record, found = load_record(kind, path, root)
         problems.extend(found)
-        if record is not None:
-            # the first record with an id keeps it; duplicates are reported by the rules
-            catalog.records[kind].setdefault(record.id, record)
-            if catalog.records[kind][record.id] is not record:
-                problems.extend(_duplicate(record, catalog.records[kind][record.id]))
+        if record is None:
+            continue
+        first = catalog.records[kind].get(record.id)
+        if first is None:
+            catalog.records[kind][record.id] = record
+        elif _named_after_id(record) and not _named_after_id(first):
+            catalog.records[kind][record.id] = record  # the file named after the id keeps it
+            problems.extend(_duplicate(first, record) + check_id_matches_location(first))
+        else:
+            problems.extend(_duplicate(record, first) + check_id_matches_location(record))
     catalog.derive_links()
     problems.extend(catalog_rules(catalog, today or dt.date.today()))
     catalog.problems = sorted(problems, key=Problem.sort_key)
     return catalog
+
+
+def _named_after_id(record: Record) -> bool:
+    return (record.path.parent.name if record.kind == "usecase" else record.path.stem) == record.id
 
 
 def _duplicate(record: Record, first: Record) -> list[Problem]:

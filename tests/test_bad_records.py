@@ -98,6 +98,13 @@ def test_bad_record_is_reported_precisely(case: Case, base_catalog: Path, run_cl
     assert len(problems) == len(case.expected), json.dumps(problems, indent=1)
     assert all(p["file"] == name for p in json.loads(out)), out
     assert snapshot(base_catalog) == before, "validate must not write into the catalog"
+    code, out, _ = run_cli("validate", "--root", str(base_catalog), "--format", "github")
+    annotations = [line for line in out.splitlines() if f"file={name}," in line]
+    assert len(annotations) == len(case.expected)
+    for want in case.expected:
+        level = "warning" if case.severity == "warning" else "error"
+        assert any(line.startswith(f"::{level} file={name},line={want.line},col={want.column},title={want.code}::")
+                   for line in annotations), annotations
 
 
 def test_warning_fails_with_strict(base_catalog: Path, run_cli) -> None:

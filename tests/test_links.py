@@ -65,3 +65,13 @@ def test_every_url_of_a_record_is_collected() -> None:
 def test_links_list_command(run_cli) -> None:
     code, out, _ = run_cli("links", "--root", str(FIXTURES / "site"), "--list")
     assert code == 0 and "https://example.org/jets/train.h5  (datasets/jets.yaml $.files[0].url)" in out
+
+
+def test_verify_files_skips_what_it_cannot_check(tmp_path) -> None:
+    from catalog.links import verify_files
+
+    catalog = load_catalog(FIXTURES / "site")
+    checks = verify_files(catalog, tmp_path, max_bytes=1000, policy=POLICY)
+    by_name = {(c.dataset, c.name): c for c in checks}
+    assert by_name[("jets", "train.h5")].state == "skipped"  # 2048 bytes > cap: no request made
+    assert by_name[("xss-data", "evil.csv")].state == "skipped"  # no URL, no checksum

@@ -47,3 +47,26 @@ def test_usage_errors_exit_2_without_traceback(tmp_path) -> None:
     assert done.returncode == 2 and "not a catalog root" in done.stderr and "Traceback" not in done.stderr
     done = subprocess.run(["catalog", "validate", "--format", "xml"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_shipped_site_builds_strictly(tmp_path) -> None:
+    """The README's first command's last step: the shipped catalog as a site, with --strict."""
+    import json
+
+    site = tmp_path / "site"
+    done = subprocess.run(["catalog", "build", "-d", str(site)], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "WARNING" not in done.stderr
+    catalog = load_catalog(REPO)
+    for record in catalog.all_records():
+        folder = {"usecase": "usecases", "dataset": "datasets"}.get(record.kind)
+        page = site / (f"{folder}/{record.id}" if folder else f"seminars/{record.path.parent.name}/{record.id}")
+        assert (page / "index.html").is_file(), record.file
+    for usecase in catalog.usecases.values():
+        for nb in usecase.data["notebooks"]:
+            assert (site / "usecases" / usecase.id / nb["path"].removesuffix(".ipynb") / "index.html").is_file()
+    exported = json.loads((site / "catalog.json").read_text())
+    verdicts = {e["id"]: e["reproducibility"] for e in exported["records"] if e["kind"] == "usecase"}
+    assert verdicts["parametric-nn-hepmass"]["notebooks/pnn_training.ipynb"]["verdict"] == "skipped"
+    page = (site / "usecases/parametric-nn-hepmass/index.html").read_text()
+    assert "needs a GPU" in page and "skipped" in page

@@ -120,8 +120,17 @@ def test_plain_fields_are_shown_escaped(fixture_site: Path) -> None:
     dataset_page = scan(fixture_site / "datasets/xss-data/index.html")
     [ld] = dataset_page.json_ld
     assert "<" not in ld and json.loads(ld)["name"].startswith("<script>")
-    ics = (fixture_site / "seminars.ics").read_bytes()
-    assert b"<script" not in ics or b"alert" not in ics
+    hostile = load_catalog(SITE_CATALOG).seminars["2025-09-09-hostile-title"].data["title"]
+    cal = icalendar.Calendar.from_ical((fixture_site / "seminars.ics").read_bytes())
+    [event] = [e for e in cal.walk("VEVENT") if str(e["uid"]).startswith("2025-09-09-hostile-title")]
+    assert str(event["summary"]) == hostile  # text stays text: nothing injected, nothing lost
+    assert "injected" not in str(event.get("description", "")) and len(event.property_items()) < 20
+    import xml.etree.ElementTree as ET
+
+    feed = (fixture_site / "feed.xml").read_bytes()
+    assert b"<script>" not in feed
+    titles = [e.text for e in ET.fromstring(feed).iter("{http://www.w3.org/2005/Atom}title")]
+    assert hostile in titles and "<script>alert('usecase-title')</script> & friends" in titles
 
 
 def test_bad_record_stops_the_build_with_validate_problems(tmp_path: Path, run_cli) -> None:
@@ -218,12 +227,14 @@ def test_icalendar_feed(fixture_site: Path) -> None:
     cal = icalendar.Calendar.from_ical((fixture_site / "seminars.ics").read_bytes())
     events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
     assert sorted(events) == ["2024-03-12-graph-networks@ml-infn-knowledge-base",
-                              "2025-06-01-tabular@ml-infn-knowledge-base"]  # the undated one has none
+                              "2025-06-01-tabular@ml-infn-knowledge-base",
+                              "2025-09-09-hostile-title@ml-infn-knowledge-base"]  # the undated one has none
     rome = events["2024-03-12-graph-networks@ml-infn-knowledge-base"]["dtstart"].dt
     assert str(rome.tzinfo) == "Europe/Rome" and rome.utcoffset().total_seconds() == 3600 and rome.hour == 16
     chicago = events["2025-06-01-tabular@ml-infn-knowledge-base"]["dtstart"].dt
     assert str(chicago.tzinfo) == "America/Chicago" and chicago.utcoffset().total_seconds() == -5 * 3600
     assert {str(tz["tzid"]) for tz in cal.walk("VTIMEZONE")} == {"Europe/Rome", "America/Chicago"}
+    assert all(e.get("dtend") for e in events.values())
 
 
 def test_atom_feed(fixture_site: Path) -> None:
@@ -232,7 +243,8 @@ def test_atom_feed(fixture_site: Path) -> None:
     root = ET.fromstring((fixture_site / "feed.xml").read_bytes())
     ns = {"a": "http://www.w3.org/2005/Atom"}
     titles = [e.findtext("a:title", namespaces=ns) for e in root.findall("a:entry", ns)]
-    assert titles[0] == "Trees still win on tables"  # newest first
+    assert titles[0] == "<script>alert('usecase-title')</script> & friends"  # newest first (2025-10-01)
+    assert titles.index("Trees still win on tables") < titles.index("Jet tagging with graph networks")
     assert "Jet tagging with graph networks" in titles
 
 
@@ -246,3 +258,14 @@ def test_home_page_counts_and_chart(fixture_site: Path) -> None:
     assert "<strong>3</strong> use cases" in page and "<strong>2</strong> datasets" in page
     assert page.count("<svg role=\"img\"") >= 2 and "Records per domain" in page
     assert "Trees still win on tables" in page  # latest seminars
+
+
+def test_serve_watches_the_records(tmp_path: Path) -> None:
+    """`mkdocs serve` rebuilds on edits to records and notebooks: the hook adds their folders to `watch`."""
+    from mkdocs.config import load_config
+
+    config_file = copy_site_fixture(tmp_path / "kb")
+    config = load_config(str(config_file))
+    config = config.plugins.on_config(config)
+    for folder in ("usecases", "datasets", "seminars"):
+        assert str(tmp_path / "kb" / folder) in config.watch
