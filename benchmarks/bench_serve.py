@@ -34,7 +34,7 @@ def main() -> int:
     subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(args.work / "s")],
                    env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, check=True, cwd=args.work)  # warm the caches
     server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a",
-                               f"127.0.0.1:{args.port}", "--no-livereload"], cwd=args.work, text=True,
+                               f"127.0.0.1:{args.port}"], cwd=args.work, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     times: list[float] = []
@@ -49,6 +49,8 @@ def main() -> int:
     try:
         deadline = time.monotonic() + 900
         while not times and time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise RuntimeError("mkdocs serve stopped (is the port free?)")
             time.sleep(0.5)
         time.sleep(2)
         record = next(iter(sorted((args.work / "datasets").glob("*.yaml"))))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import posixpath
-from functools import cache
+from functools import cache, lru_cache
 
 import markdown
 import nh3
@@ -59,8 +59,10 @@ def sanitise_html(fragment: str) -> str:
     )
 
 
+@lru_cache(maxsize=20_000)
 def markdown_block(text: str) -> str:
-    """A Markdown field as a sanitised raw-HTML block, separated by blank lines."""
+    """A Markdown field as a sanitised raw-HTML block, separated by blank lines (memoised: the
+    same minutes appear on the seminar page and in the compiled minutes)."""
     converter = _markdown_converter()
     converter.reset()
     cleaned = sanitise_html(converter.convert(text))
@@ -68,6 +70,7 @@ def markdown_block(text: str) -> str:
     return f'\n<div class="kb-prose" markdown="0">\n{cleaned}\n</div>\n'
 
 
+@lru_cache(maxsize=20_000)
 def markdown_inline(text: str) -> str:
     """A short Markdown field (one suggestion, one line) without the wrapping paragraph."""
     block = sanitise_html(_markdown_converter().reset().convert(text))
