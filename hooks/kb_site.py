@@ -75,7 +75,8 @@ def on_files(files: Files, config) -> Files:
 def on_page_content(html: str, page, config, files) -> str:
     if not page.file.src_uri.endswith(".ipynb"):
         return html
-    html, css = externalise_styles(mark_outputs_unsearchable(html))
+    html, css = externalise_styles(html)
+    html = mark_outputs_unsearchable(html)
     name = f"assets/kb-notebook-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
     target = Path(config.site_dir) / name
     if not target.exists():

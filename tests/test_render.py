@@ -162,3 +162,11 @@ def test_dataset_page_shows_link_states(site_catalog) -> None:
     page = dataset_page(site_catalog.datasets["jets"], site_catalog, history)
     assert "| [https://example.org/jets](https://example.org/jets) | rate&#45;limited | 2026-11-20 |" in page or \
         "| [https://example.org/jets](https://example.org/jets) | rate-limited | 2026-11-20 |" in page
+
+
+def test_notebook_styles_are_moved_out_once() -> None:
+    from catalog.render.notebooks import externalise_styles
+
+    html, css = externalise_styles('<style type="text/css">.a{}</style><p>x</p><style>.b{}</style><p>y</p>')
+    assert html == "<p>x</p><p>y</p>" and css == ".a{}\n.b{}"
+    assert externalise_styles("<p>no style</p>") == ("<p>no style</p>", "")

@@ -96,11 +96,21 @@ def prepare_notebooks(catalog: Catalog, cache_dir: Path) -> list[tuple[str, Path
     return out
 
 
-_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S | re.I)
-
-
 def externalise_styles(html: str) -> tuple[str, str]:
     """(html without its <style> blocks, their CSS). mkdocs-jupyter inlines ~600 kB of identical
-    JupyterLab CSS into every notebook page; served once as a file, the site shrinks ~20x."""
-    css = "\n".join(match.group(1) for match in _STYLE.finditer(html))
-    return _STYLE.sub("", html), css
+    JupyterLab CSS into every notebook page; served once as a file, the site shrinks ~4x.
+
+    Plain `str.find` rather than a regular expression: a lazy dot-all pattern over 600 kB cost
+    ~11 ms a page, 25 s of a 5,000-record build.
+    """
+    kept, css, position = [], [], 0
+    while (start := html.find("<style", position)) >= 0:
+        body = html.find(">", start) + 1
+        end = html.find("</style>", body)
+        if body == 0 or end < 0:
+            break
+        kept.append(html[position:start])
+        css.append(html[body:end])
+        position = end + len("</style>")
+    kept.append(html[position:])
+    return "".join(kept), "\n".join(css)
