@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..model import Catalog
 from ..results import NEVER_RUN, StatusMap
-from .markup import front_matter, plain, table
+from .markup import attr, front_matter, plain, table
 from .pages import badge, page_uri
 
 History = dict[tuple[str, str], list[dict[str, object]]]
@@ -23,13 +23,17 @@ def dashboard_page(catalog: Catalog, statuses: StatusMap, history: History) -> s
             status = statuses.get(key, NEVER_RUN)
             totals[status.facet] = totals.get(status.facet, 0) + 1
             past = history.get(key, [])[-10:]
-            trail = " ".join(_mark(str(h.get("verdict", ""))) for h in past) or "—"
-            rows.append([f"[{plain(usecase.title)}]({page_uri(usecase)})", f"`{plain(nb['path'])}`",
+            trail = "".join(_mark(h) for h in past) or "—"
+            rows.append([f"[{plain(usecase.title)}]({page_uri(usecase)})", f"`{nb['path']}`",
                          plain(nb.get("gpu", "none")), badge(status), trail])
     out.append(" · ".join(f"**{n}** {plain(v)}" for v, n in sorted(totals.items())) + "\n\n")
     out.append(table(["Use case", "Notebook", "GPU", "Latest verdict", "History (oldest → newest)"], rows))
     return "".join(out)
 
 
-def _mark(verdict: str) -> str:
-    return {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱", "skipped": "⏭"}.get(verdict, "·")
+def _mark(run: dict[str, object]) -> str:
+    """One past run as a small coloured badge; the date and verdict show on hover."""
+    verdict = str(run.get("verdict", ""))
+    symbol = {"passed": "✓", "failed": "✗", "error": "!", "timeout": "T", "skipped": "–"}.get(verdict, "?")
+    return (f'<span class="kb-badge kb-{attr(verdict)}" title="{attr(verdict)} '
+            f'{attr(str(run.get("started", ""))[:10])}">{symbol}</span>')

@@ -28,8 +28,9 @@ def bar_chart_svg(title: str, counts: dict[str, int], width: int = 560) -> str:
             f'<text x="{label_w + length + 6}" y="{y + 13}">{count}</text>'
         )
     height = len(counts) * (bar_h + gap) + 30
+    size = f'width="{width}" height="{height}" style="max-width:100%;height:auto"'
     return (f'<figure class="kb-chart"><svg role="img" aria-label="{attr(title)}" viewBox="0 0 {width} {height}" '
-            f'width="100%" xmlns="http://www.w3.org/2000/svg"><text x="0" y="14" class="kb-chart-title">'
+            f'{size} xmlns="http://www.w3.org/2000/svg"><text x="0" y="14" class="kb-chart-title">'
             f'{plain(title)}</text>{"".join(rows)}</svg></figure>\n')
 
 

@@ -166,7 +166,8 @@ def notebooks_section(record: Record, settings: SiteSettings, statuses: StatusMa
             gpu += f" ({nb['gpu_memory_gb']} GB)"
         out.append(f"### [{plain(nb['title'])}]({relative(uri, target)})\n\n")
         out.append(f"Reproducibility: {badge(status)}\n\n")
-        out.append(f"`{plain(nb['path'])}` · {gpu} · nbval {plain(nb.get('nbval', 'lax'))} · "
+        # the schema restricts paths to [A-Za-z0-9_./-]: safe verbatim in a code span
+        out.append(f"`{nb['path']}` · {gpu} · nbval {plain(nb.get('nbval', 'lax'))} · "
                    f"cell timeout {nb.get('cell_timeout', 300)} s\n\n")
         buttons = []
         if nb.get("launch", True):
