@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-VERDICTS = ("passed", "failed", "error", "timeout", "skipped")
-
 
 @dataclass(frozen=True)
 class NotebookStatus:

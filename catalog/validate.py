@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from pathlib import Path
 
 from .discover import find_record_files
@@ -63,8 +62,3 @@ def _duplicate(record: Record, first: Record) -> list[Problem]:
 def check(root: str | Path, *, today: dt.date | None = None) -> list[Problem]:
     """The problems of the catalog under `root` (empty when all is well)."""
     return load_catalog(root, today=today).problems
-
-
-def filter_problems(problems: Iterable[Problem], files: set[str] | None) -> list[Problem]:
-    """Only the problems in `files` (all when None)."""
-    return [p for p in problems if files is None or p.file in files]

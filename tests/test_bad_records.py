@@ -163,3 +163,12 @@ def test_gitlab_code_quality_report(base_catalog: Path, run_cli, tmp_path: Path)
     assert code == 1 and len(issues) == 3
     assert {i["location"]["lines"]["begin"] for i in issues} == {4, 6, 9}
     assert len({i["fingerprint"] for i in issues}) == 3 and all(i["severity"] == "major" for i in issues)
+
+
+def test_every_code_is_documented_and_exercised() -> None:
+    from catalog.problems import CODES
+
+    expected = {want.code for case in CASES for want in case.expected}
+    assert expected <= set(CODES)
+    # KB001 is exercised by test_oversized_file_is_refused, KB109 is the schema catch-all
+    assert set(CODES) - expected <= {"KB001", "KB109"}
