@@ -126,7 +126,7 @@ def _to_problem(err: ValidationError, lines: LineMap, file: str) -> Problem:
         missing = err.message.split("'")[1] if "'" in err.message else err.message
         prop_schema = err.schema.get("properties", {}).get(missing, {})
         code, message = "KB101", f"missing required field {missing!r}"
-        hint = _schema_hint(_resolve(prop_schema)) or hint
+        hint = _schema_hint(resolve_ref(prop_schema)) or hint
     elif kind == "additionalProperties":
         extras = [k for k in err.instance if k not in err.schema.get("properties", {})]
         field = extras[0] if extras else "?"
@@ -166,8 +166,8 @@ def _to_problem(err: ValidationError, lines: LineMap, file: str) -> Problem:
     return Problem(code, message, file, line, col, json_path(parts), hint=hint)
 
 
-def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
-    """Follow a local `$ref` so hints can quote the target's description and example."""
+def resolve_ref(schema: dict[str, Any]) -> dict[str, Any]:
+    """Follow a local `$ref`, keeping the referring schema's own keywords (description, examples)."""
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
         # every record schema carries the same $defs (tests/test_schemas.py keeps them equal)

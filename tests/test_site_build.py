@@ -14,7 +14,7 @@ import referencing
 
 from catalog import load_catalog
 from catalog.render.launch import nbgitpuller_url
-from catalog.render.listings import url_of
+from catalog.render.markup import url_of
 from catalog.render.pages import page_uri
 from catalog.schema_check import load_schema
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from ..model import Catalog, Record
 from ..results import NEVER_RUN, StatusMap
-from .markup import attr, front_matter, plain
+from .markup import attr, front_matter, plain, url_of
 from .pages import page_uri, seminar_when, usecase_facets
 from .tags import Tag, tag_index
 
@@ -18,14 +18,6 @@ FacetFn = Callable[[Record], dict[str, list[str]]]
 FACET_LABELS = {"domain": "Domain", "technique": "Technique", "experiment": "Experiment", "gpu": "GPU",
                 "status": "Reproducibility", "license": "License", "access": "Access", "year": "Year",
                 "minutes": "Minutes"}
-
-
-def url_of(uri: str) -> str:
-    """The directory URL MkDocs serves a page at (use_directory_urls)."""
-    stem = uri.removesuffix(".md").removesuffix(".ipynb")
-    if stem == "index" or stem.endswith("/index"):
-        return stem.removesuffix("index")
-    return stem + "/"
 
 
 def href(from_uri: str, to_uri: str) -> str:

@@ -99,6 +99,14 @@ def relative(from_uri: str, to_uri: str) -> str:
     return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
 
 
+def url_of(uri: str) -> str:
+    """The directory URL MkDocs serves a page at (use_directory_urls)."""
+    stem = uri.removesuffix(".md").removesuffix(".ipynb")
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"
+
+
 def front_matter(title: str, **extra: object) -> str:
     import json
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from typing import Any
 
 from ..model import Catalog, Record
@@ -17,6 +18,7 @@ from .markup import (
     relative,
     safe_url,
     table,
+    url_of,
 )
 from .tags import tags_of
 
@@ -178,10 +180,10 @@ def notebooks_section(record: Record, settings: SiteSettings, statuses: StatusMa
     return "".join(out)
 
 
-def download_href(from_uri: str, notebook_uri_: str) -> str:
-    """mkdocs-jupyter (include_source) copies the .ipynb next to the rendered notebook page."""
-    page_dir = from_uri.removesuffix(".md") + "/"  # use case page is served as a directory URL
-    return relative(page_dir + "x", notebook_uri_.removesuffix(".ipynb") + "/" + notebook_uri_.rsplit("/", 1)[1])
+def download_href(from_uri: str, notebook: str) -> str:
+    """mkdocs-jupyter (include_source) copies the .ipynb into the rendered notebook page's folder;
+    raw HTML links are not rewritten by MkDocs, so the href is relative between served URLs."""
+    return posixpath.relpath(url_of(notebook) + posixpath.basename(notebook), url_of(from_uri))
 
 
 def environment_section(data: dict[str, Any]) -> str:

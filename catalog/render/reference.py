@@ -5,55 +5,47 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..schema_check import load_schema
+from ..schema_check import load_schema, resolve_ref
 from .markup import front_matter, plain, table
 
 TITLES = {"usecase": "Use case fields", "dataset": "Dataset fields", "seminar": "Seminar fields"}
 
 
-def _resolve(sub: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
-    if "$ref" in sub:
-        merged = dict(defs[sub["$ref"].rsplit("/", 1)[1]])
-        merged.update({k: v for k, v in sub.items() if k != "$ref"})
-        return merged
-    return sub
-
-
-def _type_of(sub: dict[str, Any], defs: dict[str, Any]) -> str:
+def _type_of(sub: dict[str, Any]) -> str:
     if "enum" in sub:
         return "one of: " + ", ".join(f"`{v}`" for v in sub["enum"])
     if "anyOf" in sub:
-        return " or ".join(_type_of(_resolve(s, defs), defs) for s in sub["anyOf"])
+        return " or ".join(_type_of(resolve_ref(s)) for s in sub["anyOf"])
     if "const" in sub:
         return f"`{sub['const']}`"
     kind = sub.get("type", "")
     if kind == "array" and isinstance(sub.get("items"), dict):
-        return f"list of {_type_of(_resolve(sub['items'], defs), defs)}"
+        return f"list of {_type_of(resolve_ref(sub['items']))}"
     return str(kind) + (f" matching `{sub['pattern']}`" if "pattern" in sub and kind == "string" else "")
 
 
-def field_rows(schema: dict[str, Any], defs: dict[str, Any], prefix: str = "") -> list[list[str]]:
+def field_rows(schema: dict[str, Any], prefix: str = "") -> list[list[str]]:
     rows = []
     required = set(schema.get("required", []))
     for name, raw in schema.get("properties", {}).items():
         if name == "$schema":
             continue
-        sub = _resolve(raw, defs)
+        sub = resolve_ref(raw)
         example = json.dumps(sub["examples"][0], ensure_ascii=False) if sub.get("examples") else ""
         rows.append([f"`{prefix}{name}`", "yes" if name in required else "",
-                     plain(_type_of(sub, defs)).replace("&#96;", "`"),
+                     plain(_type_of(sub)).replace("&#96;", "`"),
                      plain(sub.get("description", "")), f"`{plain(example)}`" if example else ""])
         nested = sub.get("items") if sub.get("type") == "array" else sub
         if isinstance(nested, dict):
-            nested = _resolve(nested, defs)
+            nested = resolve_ref(nested)
             if nested.get("properties"):
-                rows += field_rows(nested, defs, f"{prefix}{name}{'[]' if sub.get('type') == 'array' else ''}.")
+                rows += field_rows(nested, f"{prefix}{name}{'[]' if sub.get('type') == 'array' else ''}.")
     return rows
 
 
 def field_reference_page(kind: str) -> str:
     schema = load_schema(kind)
-    rows = field_rows(schema, schema["$defs"])
+    rows = field_rows(schema)
     return (front_matter(TITLES[kind], kb_kind="reference") + f"# {TITLES[kind]}\n\n"
             f"{plain(schema['description'])} Generated from "
             f"[`{kind}.schema.json`](../schemas/{kind}.schema.json), which editors use for completion.\n\n"

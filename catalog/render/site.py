@@ -16,7 +16,8 @@ from ..results import StatusMap
 from .dashboard import dashboard_page
 from .home import compiled_minutes_page, home_page
 from .launch import SiteSettings
-from .listings import datasets_index, seminars_index, tag_pages, url_of, usecases_index
+from .listings import datasets_index, seminars_index, tag_pages, usecases_index
+from .markup import url_of
 from .pages import dataset_page, page_uri, seminar_page, usecase_page
 from .reference import TITLES, field_reference_page
 
