@@ -183,7 +183,7 @@ def write_markdown_site(catalog_root: Path, out: Path) -> Path:
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(REPO / "docs", docs)  # the hand-written pages and assets, as in our site
-    for uri, content in site.pages.items():
+    for uri, content in site.sources().items():
         (docs / uri).parent.mkdir(parents=True, exist_ok=True)
         (docs / uri).write_text(content)
     for uri, data in site.files.items():

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url
 
 from catalog.links import read_history
 from catalog.problems import format_text
+from catalog.render.document import Document
 from catalog.render.launch import SiteSettings
 from catalog.render.notebooks import externalise_styles, mark_outputs_unsearchable, prepare_notebooks
+from catalog.render.search import search_entries
 from catalog.render.site import render_site
 from catalog.reproduce.store import StoreError, load_statuses
 from catalog.validate import load_catalog
@@ -60,7 +64,8 @@ def on_config(config):
 def on_files(files: Files, config) -> Files:
     catalog, settings = _state["catalog"], _state["settings"]
     site = render_site(catalog, settings, _state["statuses"], dt.date.today(), _state["history"], _state["links"])
-    for uri, content in site.pages.items():
+    _state.update(documents=site.documents, search_entries=[])
+    for uri, content in site.sources().items():
         if files.get_file_from_path(uri) is None:
             inclusion = InclusionLevel.INCLUDED if uri in IN_NAV else InclusionLevel.NOT_IN_NAV
             files.append(File.generated(config, uri, content=content, inclusion=inclusion))
@@ -70,6 +75,28 @@ def on_files(files: Files, config) -> Files:
     for uri, path in prepare_notebooks(catalog, cache):
         files.append(NotebookPage.generated(config, uri, abs_src_path=str(path), inclusion=InclusionLevel.NOT_IN_NAV))
     return files
+
+
+def on_pre_page(page, config, files):
+    """Record and tag pages are HTML already: give MkDocs their body, meta and table of contents
+    instead of letting Python-Markdown parse thousands of pages that hold no Markdown."""
+    doc = _state.get("documents", {}).get(page.file.src_uri)
+    if isinstance(doc, Document) and page.file.generated_by:
+        page.read_source = lambda config: _read_document(page, doc)
+        page.render = lambda config, files: _render_document(page, doc)
+    return page
+
+
+def _read_document(page, doc: Document) -> None:
+    # the search plugin skips the page; its entries come from the document (see on_post_build)
+    page.markdown, page.meta = doc.body, {**doc.page_meta, "search": {"exclude": True}}
+
+
+def _render_document(page, doc: Document) -> None:
+    page.content = doc.body
+    page.toc = get_toc(doc.toc_tokens())
+    page.present_anchor_ids = set(doc.anchor_ids)
+    _state["search_entries"].extend(search_entries(doc, page.url))
 
 
 def on_page_content(html: str, page, config, files) -> str:
@@ -84,3 +111,15 @@ def on_page_content(html: str, page, config, files) -> str:
         target.write_text(css, encoding="utf-8")
     return f'<link rel="stylesheet" href="{get_relative_url(name, page.url)}">\n{html}'
 
+
+
+@event_priority(-100)  # after the search plugin has written its index
+def on_post_build(config) -> None:
+    """Add the record and tag pages' entries to the search index the search plugin wrote."""
+    index = Path(config.site_dir) / "search" / "search_index.json"
+    entries = _state.get("search_entries")
+    if not entries or not index.exists():
+        return
+    data = json.loads(index.read_text(encoding="utf-8"))
+    data["docs"].extend(entries)
+    index.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")

@@ -37,16 +37,17 @@ def check_golden(name: str, text: str) -> None:
 def test_golden_usecase_page(site_catalog) -> None:
     status = {("jet-gnn", "notebooks/train.ipynb"): NotebookStatus(
         "skipped", started="2026-11-20T10:00:00Z", duration_s=0.0, hardware="Intel Xeon", reason="needs GPU")}
-    check_golden("usecase-jet-gnn.md", usecase_page(site_catalog.usecases["jet-gnn"], site_catalog, SETTINGS, status))
+    page = usecase_page(site_catalog.usecases["jet-gnn"], site_catalog, SETTINGS, status)
+    check_golden("usecase-jet-gnn.md", page.source())
 
 
 def test_golden_dataset_page(site_catalog) -> None:
-    check_golden("dataset-jets.md", dataset_page(site_catalog.datasets["jets"], site_catalog))
+    check_golden("dataset-jets.md", dataset_page(site_catalog.datasets["jets"], site_catalog).source())
 
 
 def test_golden_seminar_page(site_catalog) -> None:
     check_golden("seminar-graph-networks.md",
-                 seminar_page(site_catalog.seminars["2024-03-12-graph-networks"], site_catalog))
+                 seminar_page(site_catalog.seminars["2024-03-12-graph-networks"], site_catalog).source())
 
 
 def test_nbgitpuller_link_matches_documented_example() -> None:
@@ -159,9 +160,11 @@ def test_dataset_page_shows_link_states(site_catalog) -> None:
     history = {"https://example.org/jets": [
         {"url": "https://example.org/jets", "state": "rate-limited", "status": 429, "detail": "", "seconds": 0.1,
          "checked": "2026-11-20T08:00:00Z"}]}
-    page = dataset_page(site_catalog.datasets["jets"], site_catalog, history)
-    assert "| [https://example.org/jets](https://example.org/jets) | rate&#45;limited | 2026-11-20 |" in page or \
-        "| [https://example.org/jets](https://example.org/jets) | rate-limited | 2026-11-20 |" in page
+    page = dataset_page(site_catalog.datasets["jets"], site_catalog, history).body
+    assert ('<li><a href="https://example.org/jets">https://example.org/jets</a> — <strong>rate-limited</strong>, '
+            "checked 2026-11-20</li>") in page
+    assert ('<li><a href="https://example.org/jets/train.h5">https://example.org/jets/train.h5</a> — '
+            "<strong>unchecked</strong>, never checked</li>") in page
 
 
 def test_notebook_styles_are_moved_out_once() -> None:

@@ -183,17 +183,37 @@ def test_launch_links_on_the_usecase_page(fixture_site: Path) -> None:
     assert "https://other-hub.example.org/hub/user-redirect/git-pull?" in other  # the use case's own hub
 
 
-def test_internal_links_resolve(fixture_site: Path) -> None:
+def test_internal_links_and_anchors_resolve(fixture_site: Path) -> None:
+    """Generated pages are HTML that MkDocs does not validate: every link and #anchor must exist."""
+    checked_anchors = 0
     for page in html_pages(fixture_site):
         if "xss" in str(page):
             continue  # hostile records carry made-up relative links such as <img src=x>
         for url in scan(page).urls:
-            if re.match(r"^[a-z]+:|^#|^//", url):
+            if re.match(r"^[a-z]+:|^//", url):
                 continue
-            target = (page.parent / url.split("#")[0].split("?")[0]).resolve()
-            if url.split("#")[0] == "":
-                continue
-            assert target.exists() or (target / "index.html").exists(), (page, url)
+            path, _, anchor = url.partition("#")
+            target = (page.parent / path.split("?")[0]).resolve() if path else page
+            if target.is_dir():
+                target = target / "index.html"
+            assert target.exists(), (page, url)
+            if anchor and target.suffix == ".html":
+                assert f'id="{anchor}"' in target.read_text(encoding="utf-8"), (page, url)
+                checked_anchors += 1
+    assert checked_anchors > 50
+
+
+def test_record_pages_have_a_table_of_contents_and_search_sections(fixture_site: Path) -> None:
+    page = (fixture_site / "datasets/jets/index.html").read_text()
+    toc = page[page.index('md-nav--secondary'):]
+    for anchor in ("#files", "#use-cases", "#link-status"):
+        assert f'href="{anchor}"' in toc
+    index = json.loads((fixture_site / "search/search_index.json").read_text())
+    locations = [d["location"] for d in index["docs"]]
+    assert locations.count("datasets/jets/") == 1 and locations.count("datasets/jets/#files") == 1
+    files = next(d for d in index["docs"] if d["location"] == "datasets/jets/#files")
+    assert files["title"] == "Files" and "train.h5" in files["text"]
+    assert len(locations) == len(set(locations))  # no page indexed twice
 
 
 def test_catalog_json_validates_and_round_trips(fixture_site: Path) -> None:

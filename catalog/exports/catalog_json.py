@@ -47,4 +47,4 @@ def _status(status: Any) -> dict[str, Any]:
 
 
 def catalog_json(catalog: Catalog, statuses: StatusMap) -> str:
-    return json.dumps(catalog_document(catalog, statuses), ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    return json.dumps(catalog_document(catalog, statuses), ensure_ascii=False) + "\n"

@@ -56,6 +56,6 @@ def encoding_format(name: str) -> str:
 
 def script_tag(doc: dict[str, Any]) -> str:
     """The JSON-LD as an inert script element; '<', '>' and '&' escaped so no text can end it."""
-    text = json.dumps(doc, ensure_ascii=False, indent=1)
+    text = json.dumps(doc, ensure_ascii=False)  # no indent: json's C encoder only serves indent=None
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f'<script type="application/ld+json">\n{text}\n</script>\n'

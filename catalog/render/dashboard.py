@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from ..model import Catalog
 from ..results import NEVER_RUN, StatusMap
-from .markup import attr, front_matter, plain, table
+from .document import Document
+from .markup import a, attr, plain, table
 from .pages import badge, page_uri
 
 History = dict[tuple[str, str], list[dict[str, object]]]
 
 
-def dashboard_page(catalog: Catalog, statuses: StatusMap, history: History) -> str:
-    out = [front_matter("Reproducibility", kb_kind="dashboard"), "# Reproducibility\n\n",
-           "Every notebook is executed by CI with nbval. A notebook that needs a GPU is *skipped* on machines "
-           "without one, never counted as passed; a notebook whose code or environment changed since its last "
-           "run is *stale* until it runs again.\n\n"]
+def dashboard_page(catalog: Catalog, statuses: StatusMap, history: History) -> Document:
+    uri = "reproducibility.md"
+    doc = Document("Reproducibility", {"kb_kind": "dashboard"})
+    doc.heading(1, "Reproducibility")
+    doc.add("<p>Every notebook is executed by CI with nbval. A notebook that needs a GPU is <em>skipped</em> on "
+            "machines without one, never counted as passed; a notebook whose code or environment changed since "
+            "its last run is <em>stale</em> until it runs again.</p>\n")
     totals: dict[str, int] = {}
     rows = []
     for usecase in sorted(catalog.usecases.values(), key=lambda r: r.id):
@@ -24,11 +27,11 @@ def dashboard_page(catalog: Catalog, statuses: StatusMap, history: History) -> s
             totals[status.facet] = totals.get(status.facet, 0) + 1
             past = history.get(key, [])[-10:]
             trail = "".join(_mark(h) for h in past) or "—"
-            rows.append([f"[{plain(usecase.title)}]({page_uri(usecase)})", f"`{nb['path']}`",
+            rows.append([a(uri, page_uri(usecase), plain(usecase.title)), f"<code>{plain(nb['path'])}</code>",
                          plain(nb.get("gpu", "none")), badge(status), trail])
-    out.append(" · ".join(f"**{n}** {plain(v)}" for v, n in sorted(totals.items())) + "\n\n")
-    out.append(table(["Use case", "Notebook", "GPU", "Latest verdict", "History (oldest → newest)"], rows))
-    return "".join(out)
+    doc.add("<p>" + " · ".join(f"<strong>{n}</strong> {plain(v)}" for v, n in sorted(totals.items())) + "</p>\n",
+            table(["Use case", "Notebook", "GPU", "Latest verdict", "History (oldest → newest)"], rows))
+    return doc
 
 
 def _mark(run: dict[str, object]) -> str:

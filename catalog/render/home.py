@@ -8,8 +8,9 @@ from collections import Counter
 
 from ..model import Catalog, Record
 from ..rules import seminar_date
-from .markup import attr, front_matter, markdown_inline, plain
-from .pages import page_uri, seminar_when
+from .document import Document
+from .markup import a, attr, markdown_inline, plain
+from .pages import bullets, page_uri, seminar_when
 
 
 def bar_chart_svg(title: str, counts: dict[str, int], width: int = 560) -> str:
@@ -45,56 +46,62 @@ def seminars_per_year(catalog: Catalog) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (kv[0] == "undated", kv[0])))
 
 
-def home_page(catalog: Catalog, today: dt.date) -> str:
+def home_page(catalog: Catalog, today: dt.date) -> Document:
     uri = "index.md"
-    out = [front_matter("ML_INFN knowledge base", kb_kind="home"), "# ML_INFN knowledge base\n\n",
-           "Machine-learning **use cases** with notebooks that CI re-runs, the public **datasets** they "
-           "use, and the **seminars** of the ML_INFN national series with their minutes.\n\n"]
-    out.append(f'<div class="kb-counts"><a href="usecases/"><strong>{len(catalog.usecases)}</strong> use cases</a>'
-               f'<a href="datasets/"><strong>{len(catalog.datasets)}</strong> datasets</a>'
-               f'<a href="seminars/"><strong>{len(catalog.seminars)}</strong> seminars</a></div>\n\n')
+    doc = Document("ML_INFN knowledge base", {"kb_kind": "home"})
+    doc.heading(1, "ML_INFN knowledge base")
+    doc.add("<p>Machine-learning <strong>use cases</strong> with notebooks that CI re-runs, the public "
+            "<strong>datasets</strong> they use, and the <strong>seminars</strong> of the ML_INFN national series "
+            "with their minutes.</p>\n",
+            f'<div class="kb-counts"><a href="usecases/"><strong>{len(catalog.usecases)}</strong> use cases</a>'
+            f'<a href="datasets/"><strong>{len(catalog.datasets)}</strong> datasets</a>'
+            f'<a href="seminars/"><strong>{len(catalog.seminars)}</strong> seminars</a></div>\n')
     dated = sorted(((d, r) for r in catalog.seminars.values() if (d := seminar_date(r))), key=lambda p: p[0])
     upcoming = [(d, r) for d, r in dated if d >= today][:5]
     latest = [(d, r) for d, r in reversed(dated) if d < today][:5]
-    out.append("## Upcoming seminars\n\n" + (_seminar_list(uri, upcoming) or "*None scheduled yet.*\n") + "\n")
-    out.append("## Latest seminars\n\n" + (_seminar_list(uri, latest) or
-                                          "*No dated seminars yet; see [all seminars](seminars/index.md).*\n") + "\n")
+    doc.heading(2, "Upcoming seminars")
+    doc.add(_seminar_list(uri, upcoming) or "<p><em>None scheduled yet.</em></p>\n")
+    doc.heading(2, "Latest seminars")
+    doc.add(_seminar_list(uri, latest) or
+            f"<p><em>No dated seminars yet; see {a(uri, 'seminars/index.md', 'all seminars')}.</em></p>\n")
     recent = sorted((r for r in catalog.usecases.values() if r.data.get("created")),
                     key=lambda r: (r.data["created"], r.id), reverse=True)[:5]
     if recent:
-        out.append("## Recently added use cases\n\n")
-        out += [f"- [{plain(r.title)}]({page_uri(r)}) — {plain(r.data['created'])}\n" for r in recent]
-        out.append("\n")
-    out.append("## The catalog at a glance\n\n")
-    out.append(bar_chart_svg("Records per domain", records_per_domain(catalog)))
-    out.append(bar_chart_svg("Seminars per year", seminars_per_year(catalog)))
-    return "".join(out)
+        doc.heading(2, "Recently added use cases")
+        doc.add(bullets([f"{a(uri, page_uri(r), plain(r.title))} — {plain(r.data['created'])}" for r in recent]))
+    doc.heading(2, "The catalog at a glance")
+    doc.add(bar_chart_svg("Records per domain", records_per_domain(catalog)),
+            bar_chart_svg("Seminars per year", seminars_per_year(catalog)))
+    return doc
 
 
 def _seminar_list(uri: str, pairs: list[tuple[dt.date, Record]]) -> str:
-    return "".join(f"- {plain(seminar_when(r.data))}: [{plain(r.title)}]({page_uri(r)})\n" for _, r in pairs)
+    return bullets([f"{plain(seminar_when(r.data))}: {a(uri, page_uri(r), plain(r.title))}" for _, r in pairs])
 
 
-def compiled_minutes_page(catalog: Catalog) -> str:
+def compiled_minutes_page(catalog: Catalog) -> Document:
     """Every minutes summary, suggestion and reference of the series, by seminar."""
-    out = [front_matter("Compiled minutes", kb_kind="minutes"), "# Compiled minutes\n\n",
-           "Suggestions from the audience and references across the whole series, by seminar.\n\n"]
+    uri = "seminars/minutes.md"
+    doc = Document("Compiled minutes", {"kb_kind": "minutes"})
+    doc.heading(1, "Compiled minutes")
+    doc.add("<p>Suggestions from the audience and references across the whole series, by seminar.</p>\n")
     ordered = sorted(catalog.seminars.values(), key=lambda r: (r.data["date"] == "unknown", r.data["date"], r.title))
     for record in ordered:
         minutes = record.data.get("minutes") or {}
         refs = record.data.get("references", [])
         if not minutes and not refs:
             continue
-        link = page_uri(record).removeprefix("seminars/")
-        out.append(f"## [{plain(record.title)}]({link})\n\n*{plain(seminar_when(record.data))}*\n\n")
+        doc.heading(2, plain(record.title), inner=a(uri, page_uri(record), plain(record.title)))
+        doc.add(f"<p><em>{plain(seminar_when(record.data))}</em></p>\n")
         if minutes.get("suggestions"):
-            items = "".join(f"<li>{markdown_inline(s)}</li>" for s in minutes["suggestions"])
-            out.append(f'**Suggestions**\n\n<ul class="kb-suggestions">{items}</ul>\n\n')
+            doc.add("<p><strong>Suggestions</strong></p>\n",
+                    bullets([markdown_inline(s) for s in minutes["suggestions"]], "kb-suggestions"))
         elif not minutes:
-            out.append("*No minutes recorded.*\n\n")
+            doc.add("<p><em>No minutes recorded.</em></p>\n")
+        lines = []
         for ref in refs:
             ident = (f"doi:{ref['doi']}" if ref.get("doi") else f"arXiv:{ref['arxiv']}" if ref.get("arxiv")
                      else ref.get("cited_as", ""))
-            out.append(f"- {plain(ref['title'])}" + (f" ({plain(ident)})" if ident else "") + "\n")
-        out.append("\n")
-    return "".join(out)
+            lines.append(plain(ref["title"]) + (f" ({plain(ident)})" if ident else ""))
+        doc.add(bullets(lines))
+    return doc

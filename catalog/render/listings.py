@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections import Counter
 from collections.abc import Callable
 
 from ..model import Catalog, Record
 from ..results import NEVER_RUN, StatusMap
-from .markup import attr, front_matter, plain, url_of
-from .pages import page_uri, seminar_when, usecase_facets
+from .document import Document
+from .markup import a, attr, file_href, href, plain
+from .pages import bullets, page_uri, seminar_when, usecase_facets
 from .tags import Tag, tag_index
 
 FacetFn = Callable[[Record], dict[str, list[str]]]
@@ -18,12 +18,6 @@ FacetFn = Callable[[Record], dict[str, list[str]]]
 FACET_LABELS = {"domain": "Domain", "technique": "Technique", "experiment": "Experiment", "gpu": "GPU",
                 "status": "Reproducibility", "license": "License", "access": "Access", "year": "Year",
                 "minutes": "Minutes"}
-
-
-def href(from_uri: str, to_uri: str) -> str:
-    base = url_of(from_uri) or "."
-    target = url_of(to_uri) or "."
-    return posixpath.relpath(target, base).rstrip("/") + "/" if target != base else "./"
 
 
 def facet_panel(facets: dict[str, Counter[str]]) -> str:
@@ -81,12 +75,14 @@ def usecases_index(catalog: Catalog, statuses: StatusMap) -> str:
                 f'{plain(", ".join(data["techniques"]))} · {len(data["notebooks"])} notebook(s) · '
                 f'{plain(", ".join(sorted(states)))}</p>')
 
-    body = listing(uri, list(catalog.usecases.values()), lambda r: usecase_facets(r, statuses), describe,
-                   lambda r: str(r.data.get("created", "")))
-    return (front_matter("Use cases", kb_kind="listing") + "# Use cases\n\n"
-            f"{len(catalog.usecases)} use cases, each with notebooks re-run by CI and at least one public "
+    doc = Document("Use cases", {"kb_kind": "listing"})
+    doc.heading(1, "Use cases")
+    doc.add(f"<p>{len(catalog.usecases)} use cases, each with notebooks re-run by CI and at least one public "
             "dataset. Filter by facet or text; the address bar keeps the filter, so a filtered view can be "
-            "shared.\n\n" + body)
+            "shared.</p>\n",
+            listing(uri, list(catalog.usecases.values()), lambda r: usecase_facets(r, statuses), describe,
+                    lambda r: str(r.data.get("created", ""))))
+    return doc
 
 
 def dataset_facets(record: Record) -> dict[str, list[str]]:
@@ -104,10 +100,12 @@ def datasets_index(catalog: Catalog) -> str:
         return (f'<p class="kb-summary">{plain(data["summary"])}</p><p class="kb-meta">{plain(data["domain"])} · '
                 f'{plain(data["access"])} · {plain(data["license"])} · used by {used} use case(s)</p>')
 
-    body = listing(uri, list(catalog.datasets.values()), dataset_facets, describe,
-                   lambda r: str(r.data.get("year", "")))
-    return (front_matter("Datasets", kb_kind="listing") + "# Datasets\n\n"
-            f"{len(catalog.datasets)} public datasets with their licenses, files and checksums.\n\n" + body)
+    doc = Document("Datasets", {"kb_kind": "listing"})
+    doc.heading(1, "Datasets")
+    doc.add(f"<p>{len(catalog.datasets)} public datasets with their licenses, files and checksums.</p>\n",
+            listing(uri, list(catalog.datasets.values()), dataset_facets, describe,
+                    lambda r: str(r.data.get("year", ""))))
+    return doc
 
 
 def seminar_facets(record: Record) -> dict[str, list[str]]:
@@ -118,57 +116,61 @@ def seminar_facets(record: Record) -> dict[str, list[str]]:
             "minutes": ["with minutes" if data.get("minutes") else "no minutes"]}
 
 
-def seminars_index(catalog: Catalog) -> str:
+def seminars_index(catalog: Catalog) -> Document:
     uri = "seminars/index.md"
     by_year: dict[str, list[Record]] = {}
     for record in catalog.seminars.values():
         by_year.setdefault(seminar_facets(record)["year"][0], []).append(record)
-    out = [front_matter("Seminars", kb_kind="listing"), "# Seminars\n\n",
-           f"{len(catalog.seminars)} seminars of the national series. "
-           "Also as a [calendar](../seminars.ics) and a [feed](../feed.xml); "
-           "every suggestion from the audience is collected in the [compiled minutes](minutes.md).\n\n"]
-    for year in sorted(by_year, key=lambda y: (y == "undated", y), reverse=False):
-        out.append(f"- [{plain(year)}](#year-{attr(year)}) ({len(by_year[year])})\n")
-    out.append("\n")
+    years = sorted(by_year, key=lambda y: (y == "undated", y))
+    doc = Document("Seminars", {"kb_kind": "listing"})
+    doc.heading(1, "Seminars")
+    doc.add(f"<p>{len(catalog.seminars)} seminars of the national series. Also as a "
+            f'<a href="{file_href(uri, "seminars.ics")}">calendar</a> and a <a href="{file_href(uri, "feed.xml")}">'
+            f"feed</a>; every suggestion from the audience is collected in the "
+            f"{a(uri, 'seminars/minutes.md', 'compiled minutes')}.</p>\n",
+            bullets([f'<a href="#year-{attr(year)}">{plain(year)}</a> ({len(by_year[year])})' for year in years]))
 
     def describe(record: Record) -> str:
         return f'<p class="kb-meta">{plain(seminar_when(record.data))}</p>'
 
-    out.append(listing(uri, list(catalog.seminars.values()), seminar_facets, describe,
-                       lambda r: str(r.data["date"]).replace("unknown", "")))
-    for year in sorted(by_year, key=lambda y: (y == "undated", y)):
-        out.append(f'\n## {plain(year)} {{ #year-{year} }}\n\n')
+    doc.add(listing(uri, list(catalog.seminars.values()), seminar_facets, describe,
+                    lambda r: str(r.data["date"]).replace("unknown", "")))
+    for year in years:
+        doc.heading(2, plain(year), anchor=f"year-{year}")
+        lines = []
         for record in sorted(by_year[year], key=lambda r: (r.data["date"], r.title)):
             when = "" if year == "undated" else f"{plain(record.data['date'])} — "
-            out.append(f"- {when}[{plain(record.title)}]({posixpath.relpath(page_uri(record), 'seminars')})\n")
-    return "".join(out)
+            lines.append(when + a(uri, page_uri(record), plain(record.title)))
+        doc.add(bullets(lines))
+    return doc
 
 
-def tag_pages(catalog: Catalog) -> dict[str, str]:
+def tag_pages(catalog: Catalog) -> dict[str, Document]:
     index = tag_index(catalog)
     pages = {}
     for tag, records in index.items():
-        lines = [front_matter(f"{tag.group}: {tag.label}", kb_kind="tag"), f"# {plain(tag.label)}\n\n",
-                 f"Records tagged with the {plain(tag.group)} *{plain(tag.label)}*.\n\n"]
+        doc = Document(f"{tag.group}: {tag.label}", {"kb_kind": "tag"})
+        doc.heading(1, plain(tag.label))
+        doc.add(f"<p>Records tagged with the {plain(tag.group)} <em>{plain(tag.label)}</em>.</p>\n")
         for kind, heading in (("usecase", "Use cases"), ("dataset", "Datasets"), ("seminar", "Seminars")):
-            matching = [r for r in records if r.kind == kind]
+            matching = sorted((r for r in records if r.kind == kind), key=lambda r: r.title.lower())
             if matching:
-                lines.append(f"## {heading}\n\n")
-                lines += [f"- [{plain(r.title)}]({posixpath.relpath(page_uri(r), posixpath.dirname(tag.uri))})\n"
-                          for r in sorted(matching, key=lambda r: r.title.lower())]
-                lines.append("\n")
-        pages[tag.uri] = "".join(lines)
+                doc.heading(2, heading)
+                doc.add("<ul>" + "".join(f"<li>{a(tag.uri, page_uri(r), plain(r.title))}</li>" for r in matching)
+                        + "</ul>\n")
+        pages[tag.uri] = doc
     pages["tags/index.md"] = tags_overview(index)
     return pages
 
 
-def tags_overview(index: dict[Tag, list[Record]]) -> str:
-    out = [front_matter("Tags", kb_kind="tag"), "# Tags\n\n"]
+def tags_overview(index: dict[Tag, list[Record]]) -> Document:
+    doc = Document("Tags", {"kb_kind": "tag"})
+    doc.heading(1, "Tags")
     groups: dict[str, list[Tag]] = {}
     for tag in index:
         groups.setdefault(tag.group, []).append(tag)
     for group, tags in sorted(groups.items()):
-        out.append(f"## {plain(group.capitalize())}\n\n")
-        out.append(" · ".join(f"[{plain(t.label)}]({posixpath.relpath(t.uri, 'tags')}) ({len(index[t])})"
-                              for t in tags) + "\n\n")
-    return "".join(out)
+        doc.heading(2, plain(group.capitalize()))
+        doc.add("<p>" + " · ".join(f"{a('tags/index.md', t.uri, plain(t.label))} ({len(index[t])})" for t in tags)
+                + "</p>\n")
+    return doc

@@ -1,19 +1,20 @@
 """Making record text safe for a Markdown page: plain fields escaped, Markdown fields sanitised.
 
 Plain fields become text that neither Markdown nor HTML can interpret (entities for every
-character with a meaning). Markdown fields are rendered by Python-Markdown *without* raw-HTML
-extensions and then cleaned by nh3 (Rust's ammonia): no scripts, no event attributes, and only
-http/https/mailto links survive. The result is a raw HTML block the page embeds as is.
+character with a meaning). Markdown fields are GitHub-flavoured Markdown — what contributors see
+in their pull requests — rendered by cmark-gfm (`cmarkgfm`, C, ~20x faster than Python-Markdown on
+record fields) and then cleaned by nh3 (Rust's ammonia): no scripts, no event attributes, and only
+http/https/mailto links survive.
 """
 
 from __future__ import annotations
 
 import html
-import posixpath
-from functools import cache, lru_cache
+from functools import lru_cache
 
-import markdown
+import cmarkgfm
 import nh3
+from cmarkgfm.cmark import Options
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 # characters that mean something to Markdown, attr_list or HTML, as numeric entities
@@ -44,11 +45,6 @@ def page_title(text: object) -> str:
     return html.escape(cleaned, quote=True)
 
 
-@cache
-def _markdown_converter() -> markdown.Markdown:
-    return markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
-
-
 def sanitise_html(fragment: str) -> str:
     return nh3.clean(
         fragment,
@@ -60,20 +56,23 @@ def sanitise_html(fragment: str) -> str:
 
 
 @lru_cache(maxsize=20_000)
+def markdown_html(text: str) -> str:
+    """A Markdown field as sanitised HTML (memoised: the same minutes appear on the seminar page
+    and in the compiled minutes). Raw HTML is let through cmark so that nh3, the one sanitiser,
+    decides what survives — as it did for every field before."""
+    return sanitise_html(cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE))
+
+
 def markdown_block(text: str) -> str:
-    """A Markdown field as a sanitised raw-HTML block, separated by blank lines (memoised: the
-    same minutes appear on the seminar page and in the compiled minutes)."""
-    converter = _markdown_converter()
-    converter.reset()
-    cleaned = sanitise_html(converter.convert(text))
+    """A Markdown text as a raw-HTML block for a Markdown context (a notebook's Markdown cell)."""
     # Python-Markdown passes a block that starts with a block-level tag through untouched
-    return f'\n<div class="kb-prose" markdown="0">\n{cleaned}\n</div>\n'
+    return f'\n<div class="kb-prose" markdown="0">\n{markdown_html(text)}\n</div>\n'
 
 
 @lru_cache(maxsize=20_000)
 def markdown_inline(text: str) -> str:
     """A short Markdown field (one suggestion, one line) without the wrapping paragraph."""
-    block = sanitise_html(_markdown_converter().reset().convert(text))
+    block = markdown_html(text).strip()
     if block.startswith("<p>") and block.endswith("</p>") and block.count("<p>") == 1:
         block = block[3:-4]
     return block
@@ -90,13 +89,29 @@ def safe_url(url: str) -> str:
     return url
 
 
-def external_link(label: object, url: str) -> str:
-    return f"[{plain(label)}]({safe_url(url)})"
+def external_a(label: object, url: str) -> str:
+    """An external link as HTML."""
+    return f'<a href="{attr(safe_url(url))}">{plain(label)}</a>'
 
 
-def relative(from_uri: str, to_uri: str) -> str:
-    """Relative link from one source file to another (MkDocs validates and rewrites it)."""
-    return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+def href(from_uri: str, to_uri: str, anchor: str = "") -> str:
+    """The link from one page to another (source URIs) between the URLs they are served at."""
+    base, target = url_of(from_uri).split("/")[:-1], url_of(to_uri).split("/")[:-1]
+    common = 0
+    while common < min(len(base), len(target)) and base[common] == target[common]:
+        common += 1
+    path = "../" * (len(base) - common) + "".join(part + "/" for part in target[common:])
+    return (path or "./") + (f"#{anchor}" if anchor else "")
+
+
+def file_href(from_uri: str, path: str) -> str:
+    """The link from a page to a plain file of the site (not a page), such as `feed.xml`."""
+    return "../" * url_of(from_uri).count("/") + path
+
+
+def a(from_uri: str, to_uri: str, label_html: str, anchor: str = "") -> str:
+    """An internal link as HTML; `label_html` is already safe."""
+    return f'<a href="{attr(href(from_uri, to_uri, anchor))}">{label_html}</a>'
 
 
 def url_of(uri: str) -> str:
@@ -107,18 +122,10 @@ def url_of(uri: str) -> str:
     return stem + "/"
 
 
-def front_matter(title: str, **extra: object) -> str:
-    import json
-
-    lines = ["---", f"title: {json.dumps(page_title(title), ensure_ascii=False)}"]
-    lines += [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in extra.items()]
-    return "\n".join([*lines, "---", ""]) + "\n"
-
-
 def table(header: list[str], rows: list[list[str]]) -> str:
-    """A Markdown table from already-safe cells."""
+    """An HTML table from already-safe cells."""
     if not rows:
         return ""
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    out += ["| " + " | ".join(cell.replace("\n", " ") for cell in row) + " |" for row in rows]
-    return "\n".join(out) + "\n"
+    head = "".join(f"<th>{cell}</th>" for cell in header)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>\n" for row in rows)
+    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"

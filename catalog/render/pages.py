@@ -1,25 +1,17 @@
-"""One Markdown page per record. Every function returns a string and touches no file."""
+"""One page per record, written as HTML (see `document.py`). Every function returns a value and
+touches no file."""
 
 from __future__ import annotations
 
+import html
 import posixpath
 from typing import Any
 
 from ..model import Catalog, Record
 from ..results import NEVER_RUN, NotebookStatus, StatusMap
+from .document import Document
 from .launch import SiteSettings, launch_links
-from .markup import (
-    attr,
-    external_link,
-    front_matter,
-    markdown_block,
-    markdown_inline,
-    plain,
-    relative,
-    safe_url,
-    table,
-    url_of,
-)
+from .markup import a, attr, external_a, markdown_html, markdown_inline, plain, safe_url, table, url_of
 from .tags import tags_of
 
 
@@ -37,50 +29,67 @@ def notebook_uri(usecase: Record, notebook_path: str) -> str:
 
 
 def record_link(from_uri: str, record: Record) -> str:
-    return f"[{plain(record.title)}]({relative(from_uri, page_uri(record))})"
+    return a(from_uri, page_uri(record), plain(record.title))
 
 
 def person(entry: dict[str, Any]) -> str:
     text = plain(entry["name"])
     if entry.get("orcid"):
-        text = external_link(entry["name"], f"https://orcid.org/{entry['orcid']}")
+        text = external_a(entry["name"], f"https://orcid.org/{entry['orcid']}")
     if entry.get("affiliation"):
         text += f" ({plain(entry['affiliation'])})"
     return text
 
 
+def bullets(items: list[str], css: str = "") -> str:
+    if not items:
+        return ""
+    cls = f' class="{css}"' if css else ""
+    return f"<ul{cls}>\n" + "".join(f"<li>{item}</li>\n" for item in items) + "</ul>\n"
+
+
+def properties(rows: list[tuple[str, str]]) -> str:
+    """Label/value pairs as a definition list (half the elements of a two-column table)."""
+    return ('<dl class="kb-properties">\n' + "".join(f"<dt>{label}</dt><dd>{value}</dd>\n" for label, value in rows)
+            + "</dl>\n")
+
+
 def reference_line(ref: dict[str, Any]) -> str:
-    parts = [f"**{plain(ref['title'])}**"]
+    parts = [f"<strong>{plain(ref['title'])}</strong>"]
     if ref.get("authors"):
         parts.append(plain(", ".join(ref["authors"])))
     if ref.get("venue"):
-        parts.append(f"*{plain(ref['venue'])}*")
+        parts.append(f"<em>{plain(ref['venue'])}</em>")
     if ref.get("year"):
         parts.append(str(ref["year"]))
     links = []
     if ref.get("doi"):
-        links.append(external_link(f"doi:{ref['doi']}", f"https://doi.org/{ref['doi']}"))
+        links.append(external_a(f"doi:{ref['doi']}", f"https://doi.org/{ref['doi']}"))
     if ref.get("arxiv"):
-        links.append(external_link(f"arXiv:{ref['arxiv']}", f"https://arxiv.org/abs/{ref['arxiv']}"))
+        links.append(external_a(f"arXiv:{ref['arxiv']}", f"https://arxiv.org/abs/{ref['arxiv']}"))
     if ref.get("url"):
-        links.append(external_link("link", ref["url"]))
+        links.append(external_a("link", ref["url"]))
     if ref.get("cited_as") and not links:
         links.append(f"cited as: {plain(ref['cited_as'])}")
-    return "- " + ". ".join(parts) + (". " + " · ".join(links) if links else "")
+    return ". ".join(parts) + (". " + " · ".join(links) if links else "")
 
 
-def references_section(refs: list[dict[str, Any]], heading: str = "## References") -> str:
-    if not refs:
-        return ""
-    return f"{heading}\n\n" + "\n".join(reference_line(r) for r in refs) + "\n\n"
+def references_section(doc: Document, refs: list[dict[str, Any]], heading: str = "References") -> None:
+    if refs:
+        doc.heading(2, heading)
+        doc.add(bullets([reference_line(r) for r in refs]))
 
 
 def tags_line(from_uri: str, record: Record) -> str:
     tags = tags_of(record)
     if not tags:
         return ""
-    links = [f"[{plain(t.label)}]({relative(from_uri, t.uri)})" for t in tags]
-    return "**Tags:** " + " · ".join(links) + "\n\n"
+    return "<p><strong>Tags:</strong> " + " · ".join(a(from_uri, t.uri, plain(t.label)) for t in tags) + "</p>\n"
+
+
+def title_block(doc: Document, record: Record, uri: str, lead: str) -> None:
+    doc.heading(1, plain(record.title))
+    doc.add(lead, tags_line(uri, record))
 
 
 def provenance_note(record: Record) -> str:
@@ -88,12 +97,12 @@ def provenance_note(record: Record) -> str:
     if not prov:
         return ""
     state = prov["verification"].replace("_", " ")
-    body = f"Facts in this record: **{plain(state)}**."
+    body = f"<p>Facts in this record: <strong>{plain(state)}</strong>.</p>"
     if prov.get("notes"):
-        body += "\n" + markdown_block(prov["notes"])
+        body += markdown_html(prov["notes"])
     if prov.get("sources"):
-        body += "\n\nSources: " + "; ".join(plain(s) for s in prov["sources"])
-    return '??? note "Provenance"\n\n' + "\n".join("    " + line for line in body.splitlines()) + "\n\n"
+        body += "<p>Sources: " + "; ".join(plain(s) for s in prov["sources"]) + "</p>"
+    return f'<details class="note"><summary>Provenance</summary>{body}</details>\n'
 
 
 def badge(status: NotebookStatus) -> str:
@@ -111,41 +120,43 @@ def badge(status: NotebookStatus) -> str:
             f"{plain(status.label)}</span>{suffix}")
 
 
-def usecase_page(record: Record, catalog: Catalog, settings: SiteSettings, statuses: StatusMap) -> str:
+def joined(values: Any) -> str:
+    return plain(values if isinstance(values, str) else ", ".join(str(v) for v in values))
+
+
+def usecase_page(record: Record, catalog: Catalog, settings: SiteSettings, statuses: StatusMap) -> Document:
     data, uri = record.data, page_uri(record)
-    facets = usecase_facets(record, statuses)
-    out = [front_matter(record.title, kb_kind="usecase", kb_facets=facets), f"# {plain(record.title)}\n",
-           f"*{plain(data['summary'])}*\n\n", tags_line(uri, record)]
-    rows = [["Domain", plain(data["domain"])],
-            ["Techniques", ", ".join(plain(t) for t in data["techniques"])]]
-    for key, label in (("science_field", "Science field"), ("ml_technology", "ML technology")):
-        if data.get(key):
-            rows.append([label, plain(data[key])])
-    for key, label in (("experiments", "Experiments"), ("toolset", "Toolset"),
+    doc = Document(record.title, {"kb_kind": "usecase"})
+    title_block(doc, record, uri, f"<p><em>{plain(data['summary'])}</em></p>\n")
+    rows = [("Domain", plain(data["domain"])), ("Techniques", joined(data["techniques"]))]
+    for key, label in (("science_field", "Science field"), ("ml_technology", "ML technology"),
+                       ("experiments", "Experiments"), ("toolset", "Toolset"),
                        ("additional_libraries", "Additional libraries"),
                        ("suggested_environments", "Suggested environments")):
         if data.get(key):
-            rows.append([label, ", ".join(plain(v) for v in data[key])])
-    if data.get("data"):
-        d = data["data"]
-        rows += [[f"Data {k}", plain(d[k] if isinstance(d[k], str) else ", ".join(d[k]))]
-                 for k in ("type", "size", "sources") if d.get(k)]
-    rows.append(["License", plain(data.get("license", "not recorded"))])
+            rows.append((label, joined(data[key])))
+    for key in ("type", "size", "sources"):
+        if data.get("data", {}).get(key):
+            rows.append((f"Data {key}", joined(data["data"][key])))
+    rows.append(("License", plain(data.get("license", "not recorded"))))
     if data.get("code"):
-        rows.append(["Code", external_link(data["code"], data["code"])])
-    out.append(table(["Property", "Value"], rows) + "\n")
+        rows.append(("Code", external_a(data["code"], data["code"])))
+    doc.add(properties(rows))
     if data.get("description"):
-        out.append("## Description\n" + markdown_block(data["description"]) + "\n")
-    out.append("## Authors\n\n" + "\n".join("- " + person(a) for a in data["authors"]) + "\n\n")
+        doc.heading(2, "Description")
+        doc.add(markdown_html(data["description"]))
+    doc.heading(2, "Authors")
+    doc.add(bullets([person(p) for p in data["authors"]]))
     if data.get("contacts"):
-        out.append("## Contacts\n\n" + "\n".join("- " + person(a) for a in data["contacts"]) + "\n\n")
-    out.append(notebooks_section(record, settings, statuses))
-    out.append(environment_section(data))
-    out.append(related_section(uri, catalog, record))
-    out.append(references_section(data.get("references", [])))
-    out.append(citation_section(record, settings))
-    out.append(provenance_note(record))
-    return "".join(out)
+        doc.heading(2, "Contacts")
+        doc.add(bullets([person(p) for p in data["contacts"]]))
+    notebooks_section(doc, record, settings, statuses)
+    environment_section(doc, data)
+    related_section(doc, uri, catalog, record)
+    references_section(doc, data.get("references", []))
+    citation_section(doc, record, settings)
+    doc.add(provenance_note(record))
+    return doc
 
 
 def usecase_facets(record: Record, statuses: StatusMap) -> dict[str, list[str]]:
@@ -157,130 +168,124 @@ def usecase_facets(record: Record, statuses: StatusMap) -> dict[str, list[str]]:
             "license": [data.get("license", "unknown")]}
 
 
-def notebooks_section(record: Record, settings: SiteSettings, statuses: StatusMap) -> str:
+def notebooks_section(doc: Document, record: Record, settings: SiteSettings, statuses: StatusMap) -> None:
     uri = page_uri(record)
-    out = ["## Notebooks\n\n"]
+    doc.heading(2, "Notebooks")
     for nb in record.data["notebooks"]:
         target = notebook_uri(record, nb["path"])
         status = statuses.get((record.id, nb["path"]), NEVER_RUN)
         gpu = {"none": "CPU only", "optional": "GPU optional", "required": "needs a GPU"}[nb.get("gpu", "none")]
         if nb.get("gpu_memory_gb"):
             gpu += f" ({nb['gpu_memory_gb']} GB)"
-        out.append(f"### [{plain(nb['title'])}]({relative(uri, target)})\n\n")
-        out.append(f"Reproducibility: {badge(status)}\n\n")
-        # the schema restricts paths to [A-Za-z0-9_./-]: safe verbatim in a code span
-        out.append(f"`{nb['path']}` · {gpu} · nbval {plain(nb.get('nbval', 'lax'))} · "
-                   f"cell timeout {nb.get('cell_timeout', 300)} s\n\n")
+        doc.heading(3, plain(nb["title"]), inner=a(uri, target, plain(nb["title"])))
+        doc.add(f"<p>Reproducibility: {badge(status)}</p>\n",
+                f"<p><code>{html.escape(nb['path'])}</code> · {gpu} · nbval {plain(nb.get('nbval', 'lax'))} · "
+                f"cell timeout {nb.get('cell_timeout', 300)} s</p>\n")
         buttons = []
         if nb.get("launch", True):
-            buttons = [f"[{plain(link.label)}]({safe_url(link.url)}){{ .md-button .kb-launch-{link.service} }}"
-                       for link in launch_links(settings, record.data, target)]
+            buttons = [f'<a class="md-button kb-launch-{attr(link.service)}" href="{attr(safe_url(link.url))}">'
+                       f"{plain(link.label)}</a>" for link in launch_links(settings, record.data, target)]
         buttons.append(f'<a class="md-button" href="{attr(download_href(uri, target))}" download>Download</a>')
-        out.append(" ".join(buttons) + "\n\n")
-    return "".join(out)
+        doc.add("<p>" + " ".join(buttons) + "</p>\n")
 
 
 def download_href(from_uri: str, notebook: str) -> str:
-    """mkdocs-jupyter (include_source) copies the .ipynb into the rendered notebook page's folder;
-    raw HTML links are not rewritten by MkDocs, so the href is relative between served URLs."""
+    """mkdocs-jupyter (include_source) copies the .ipynb into the rendered notebook page's folder."""
     return posixpath.relpath(url_of(notebook) + posixpath.basename(notebook), url_of(from_uri))
 
 
-def environment_section(data: dict[str, Any]) -> str:
+def environment_section(doc: Document, data: dict[str, Any]) -> None:
     env = data.get("environment")
     if not env:
-        return ""
+        return
     labels = {"python": "Python", "requirements": "Requirements file", "image": "Image",
               "profile": "JupyterHub profile", "hub": "JupyterHub"}
-    rows = [[labels[k], plain(v) if k != "hub" else external_link(v, v)] for k, v in env.items()]
-    return "## Environment\n\n" + table(["Property", "Value"], rows) + "\n"
+    doc.heading(2, "Environment")
+    doc.add(properties([(labels[k], plain(v) if k != "hub" else external_a(v, v)) for k, v in env.items()]))
 
 
-def related_section(uri: str, catalog: Catalog, record: Record) -> str:
-    out = []
+def related_section(doc: Document, uri: str, catalog: Catalog, record: Record) -> None:
     for kind, heading in (("dataset", "Datasets"), ("seminar", "Seminars"), ("usecase", "Use cases")):
-        if kind == record.kind:
+        related = catalog.related(record, kind) if kind != record.kind else []
+        if not related:
             continue
-        related = catalog.related(record, kind)
-        if related:
-            lines = []
-            for other in related:
-                extra = ""
-                if kind == "dataset":
-                    extra = f" — access: {plain(other.data['access'])}, license: {plain(other.data['license'])}"
-                lines.append(f"- {record_link(uri, other)}{extra}")
-            out.append(f"## {heading}\n\n" + "\n".join(lines) + "\n\n")
-    return "".join(out)
+        lines = []
+        for other in related:
+            extra = ""
+            if kind == "dataset":
+                extra = f" — access: {plain(other.data['access'])}, license: {plain(other.data['license'])}"
+            lines.append(record_link(uri, other) + extra)
+        doc.heading(2, heading)
+        doc.add(bullets(lines))
 
 
-def citation_section(record: Record, settings: SiteSettings) -> str:
+def citation_section(doc: Document, record: Record, settings: SiteSettings) -> None:
     from ..exports.citation import bibtex_entry
 
-    return "## Cite this use case\n\n```bibtex\n" + bibtex_entry(record, settings).replace("`", "'") + "```\n\n"
+    doc.heading(2, "Cite this use case")
+    doc.add(f'<pre><code class="language-bibtex">{html.escape(bibtex_entry(record, settings))}</code></pre>\n')
 
 
-def link_status_section(record: Record, link_history: dict[str, list[dict[str, Any]]]) -> str:
+def link_status_section(doc: Document, record: Record, link_history: dict[str, list[dict[str, Any]]]) -> None:
     """Each URL of the record with its last checked state (from `catalog links`)."""
     from ..links import record_urls, verdict
 
-    rows = []
+    lines = []
     for use in record_urls(record):
         runs = link_history.get(use.url, [])
-        checked = runs[-1]["checked"][:10] if runs else "never"
-        rows.append([external_link(use.url, use.url), plain(verdict(runs)), plain(checked)])
-    if not rows:
-        return ""
-    return "## Link status\n\n" + table(["Link", "State", "Last checked"], rows) + "\n"
+        checked = f"checked {runs[-1]['checked'][:10]}" if runs else "never checked"
+        lines.append(f"{external_a(use.url, use.url)} — <strong>{plain(verdict(runs))}</strong>, {checked}")
+    if lines:
+        doc.heading(2, "Link status")
+        doc.add(bullets(lines, "kb-link-status"))
 
 
-def dataset_page(record: Record, catalog: Catalog, link_history: dict[str, list[dict[str, Any]]] | None = None) -> str:
+def dataset_page(record: Record, catalog: Catalog,
+                 link_history: dict[str, list[dict[str, Any]]] | None = None) -> Document:
     data, uri = record.data, page_uri(record)
-    facets = {"domain": [data["domain"]], "access": [data["access"]], "license": [data["license"]],
-              "year": [str(data["year"])] if data.get("year") else []}
-    out = [front_matter(record.title, kb_kind="dataset", kb_facets=facets), f"# {plain(record.title)}\n",
-           f"*{plain(data['summary'])}*\n\n", tags_line(uri, record)]
-    rows = [["Domain", plain(data["domain"])], ["Access", plain(data["access"])],
-            ["License", plain(data["license"])]]
+    doc = Document(record.title, {"kb_kind": "dataset"})
+    title_block(doc, record, uri, f"<p><em>{plain(data['summary'])}</em></p>\n")
+    rows = [("Domain", plain(data["domain"])), ("Access", plain(data["access"])), ("License", plain(data["license"]))]
     if data.get("doi"):
-        rows.append(["DOI", external_link(data["doi"], f"https://doi.org/{data['doi']}")])
+        rows.append(("DOI", external_a(data["doi"], f"https://doi.org/{data['doi']}")))
     if data.get("landing_page"):
-        rows.append(["Landing page", external_link(data["landing_page"], data["landing_page"])])
-    for key, label in (("publisher", "Publisher"), ("year", "Year"), ("version", "Version"), ("size", "Size")):
+        rows.append(("Landing page", external_a(data["landing_page"], data["landing_page"])))
+    for key, label in (("publisher", "Publisher"), ("year", "Year"), ("version", "Version"), ("size", "Size"),
+                       ("creators", "Creators"), ("formats", "Formats"), ("keywords", "Keywords")):
         if data.get(key):
-            rows.append([label, plain(data[key])])
-    for key, label in (("creators", "Creators"), ("formats", "Formats"), ("keywords", "Keywords")):
-        if data.get(key):
-            rows.append([label, ", ".join(plain(v) for v in data[key])])
+            rows.append((label, joined(data[key]) if isinstance(data[key], list) else plain(data[key])))
     if data.get("code"):
-        rows.append(["Code", external_link(data["code"], data["code"])])
-    out.append(table(["Property", "Value"], rows) + "\n")
+        rows.append(("Code", external_a(data["code"], data["code"])))
+    doc.add(properties(rows))
     for key, heading in (("description", "Description"), ("content", "Content")):
         if data.get(key):
-            out.append(f"## {heading}\n" + markdown_block(data[key]) + "\n")
-    out.append(files_section(data.get("files", [])))
+            doc.heading(2, heading)
+            doc.add(markdown_html(data[key]))
+    files_section(doc, data.get("files", []))
     if data.get("citation"):
-        out.append(f"## Citation\n\n> {plain(data['citation'])}\n\n")
+        doc.heading(2, "Citation")
+        doc.add(f"<blockquote><p>{plain(data['citation'])}</p></blockquote>\n")
     if data.get("reference_paper"):
-        out.append(references_section([data["reference_paper"]], "## Reference paper"))
-    out.append(references_section(data.get("related_records", []), "## Related records"))
-    out.append(related_section(uri, catalog, record))
-    out.append(link_status_section(record, link_history or {}))
-    out.append(provenance_note(record))
-    return "".join(out)
+        references_section(doc, [data["reference_paper"]], "Reference paper")
+    references_section(doc, data.get("related_records", []), "Related records")
+    related_section(doc, uri, catalog, record)
+    link_status_section(doc, record, link_history or {})
+    doc.add(provenance_note(record))
+    return doc
 
 
-def files_section(files: list[dict[str, Any]]) -> str:
+def files_section(doc: Document, files: list[dict[str, Any]]) -> None:
     if not files:
-        return ""
+        return
     rows = []
     for f in files:
-        name = external_link(f["name"], f["url"]) if f.get("url") else plain(f["name"])
+        name = external_a(f["name"], f["url"]) if f.get("url") else plain(f["name"])
         size = f"{f['size_bytes']:,} B" if "size_bytes" in f else "not recorded"
-        checksum = (f"sha256 `{f['sha256']}`" if f.get("sha256") else "") + (
-            f"<br>md5 `{f['md5']}`" if f.get("md5") else "")
+        sums = [f"{algo} <code>{html.escape(f[algo])}</code>" for algo in ("sha256", "md5") if f.get(algo)]
         where = f"bundled in {plain(f['bundled']['package'])}" if f.get("bundled") else ""
-        rows.append([name, plain(f.get("description", "")), size, checksum or "not recorded", where])
-    return "## Files\n\n" + table(["File", "Content", "Size", "Checksums", "Copy"], rows) + "\n"
+        rows.append([name, plain(f.get("description", "")), size, "<br>".join(sums) or "not recorded", where])
+    doc.heading(2, "Files")
+    doc.add(table(["File", "Content", "Size", "Checksums", "Copy"], rows))
 
 
 def seminar_when(data: dict[str, Any]) -> str:
@@ -294,43 +299,41 @@ def seminar_when(data: dict[str, Any]) -> str:
     return when
 
 
-def seminar_page(record: Record, catalog: Catalog) -> str:
+def seminar_page(record: Record, catalog: Catalog) -> Document:
     data, uri = record.data, page_uri(record)
-    year = data["date"][:4] if data["date"] != "unknown" else "undated"
-    facets = {"year": [year], "domain": [data["domain"]] if data.get("domain") else [],
-              "technique": list(data.get("techniques", [])),
-              "minutes": ["with minutes" if data.get("minutes") else "no minutes"]}
-    out = [front_matter(record.title, kb_kind="seminar", kb_facets=facets), f"# {plain(record.title)}\n",
-           f"**When:** {plain(seminar_when(data))}\n\n", tags_line(uri, record)]
+    doc = Document(record.title, {"kb_kind": "seminar"})
+    title_block(doc, record, uri, f"<p><strong>When:</strong> {plain(seminar_when(data))}</p>\n")
     if data.get("speakers"):
-        out.append("## Speakers\n\n" + "\n".join("- " + person(s) for s in data["speakers"]) + "\n\n")
+        doc.heading(2, "Speakers")
+        doc.add(bullets([person(s) for s in data["speakers"]]))
     else:
-        out.append("*Speakers not recorded.*\n\n")
+        doc.add("<p><em>Speakers not recorded.</em></p>\n")
     if data.get("abstract"):
-        out.append("## Abstract\n" + markdown_block(data["abstract"]) + "\n")
-    links = [external_link(label, data[key]) for key, label in
+        doc.heading(2, "Abstract")
+        doc.add(markdown_html(data["abstract"]))
+    links = [external_a(label, data[key]) for key, label in
              (("slides", "Slides"), ("recording", "Recording"), ("event_page", "Event page")) if data.get(key)]
     if links:
-        out.append(" · ".join(links) + "\n\n")
-    out.append(minutes_section(data))
-    out.append(references_section(data.get("references", [])))
-    out.append(related_section(uri, catalog, record))
-    out.append(provenance_note(record))
-    return "".join(out)
+        doc.add("<p>" + " · ".join(links) + "</p>\n")
+    minutes_section(doc, data)
+    references_section(doc, data.get("references", []))
+    related_section(doc, uri, catalog, record)
+    doc.add(provenance_note(record))
+    return doc
 
 
-def minutes_section(data: dict[str, Any]) -> str:
+def minutes_section(doc: Document, data: dict[str, Any]) -> None:
+    doc.heading(2, "Minutes")
     minutes = data.get("minutes")
     if not minutes:
-        return "## Minutes\n\n*No minutes recorded.*\n\n"
-    out = ["## Minutes\n\n"]
-    if minutes.get("topic_summary"):
-        out.append("### Summary of the topic\n" + markdown_block(minutes["topic_summary"]) + "\n")
-    if minutes.get("discussion"):
-        out.append("### Discussion\n" + markdown_block(minutes["discussion"]) + "\n")
+        doc.add("<p><em>No minutes recorded.</em></p>\n")
+        return
+    for key, heading in (("topic_summary", "Summary of the topic"), ("discussion", "Discussion")):
+        if minutes.get(key):
+            doc.heading(3, heading)
+            doc.add(markdown_html(minutes[key]))
     if minutes.get("suggestions"):
-        items = "".join(f"<li>{markdown_inline(s)}</li>" for s in minutes["suggestions"])
-        out.append(f'### Suggestions from the audience\n\n<ul class="kb-suggestions">{items}</ul>\n\n')
+        doc.heading(3, "Suggestions from the audience")
+        doc.add(bullets([markdown_inline(s) for s in minutes["suggestions"]], "kb-suggestions"))
     if minutes.get("attendance") is not None:
-        out.append(f"Attendance: {minutes['attendance']}\n\n")
-    return "".join(out)
+        doc.add(f"<p>Attendance: {minutes['attendance']}</p>\n")

@@ -6,22 +6,27 @@ import json
 from typing import Any
 
 from ..schema_check import load_schema, resolve_ref
-from .markup import front_matter, plain, table
+from .document import Document
+from .markup import file_href, plain, table
 
 TITLES = {"usecase": "Use case fields", "dataset": "Dataset fields", "seminar": "Seminar fields"}
 
 
 def _type_of(sub: dict[str, Any]) -> str:
     if "enum" in sub:
-        return "one of: " + ", ".join(f"`{v}`" for v in sub["enum"])
+        return "one of: " + ", ".join(_code(v) for v in sub["enum"])
     if "anyOf" in sub:
         return " or ".join(_type_of(resolve_ref(s)) for s in sub["anyOf"])
     if "const" in sub:
-        return f"`{sub['const']}`"
+        return _code(sub["const"])
     kind = sub.get("type", "")
     if kind == "array" and isinstance(sub.get("items"), dict):
         return f"list of {_type_of(resolve_ref(sub['items']))}"
-    return str(kind) + (f" matching `{sub['pattern']}`" if "pattern" in sub and kind == "string" else "")
+    return plain(kind) + (f" matching {_code(sub['pattern'])}" if "pattern" in sub and kind == "string" else "")
+
+
+def _code(value: object) -> str:
+    return f"<code>{plain(value)}</code>"
 
 
 def field_rows(schema: dict[str, Any], prefix: str = "") -> list[list[str]]:
@@ -32,9 +37,8 @@ def field_rows(schema: dict[str, Any], prefix: str = "") -> list[list[str]]:
             continue
         sub = resolve_ref(raw)
         example = json.dumps(sub["examples"][0], ensure_ascii=False) if sub.get("examples") else ""
-        rows.append([f"`{prefix}{name}`", "yes" if name in required else "",
-                     plain(_type_of(sub)).replace("&#96;", "`"),
-                     plain(sub.get("description", "")), f"`{plain(example)}`" if example else ""])
+        rows.append([_code(f"{prefix}{name}"), "yes" if name in required else "", _type_of(sub),
+                     plain(sub.get("description", "")), _code(example) if example else ""])
         nested = sub.get("items") if sub.get("type") == "array" else sub
         if isinstance(nested, dict):
             nested = resolve_ref(nested)
@@ -43,10 +47,12 @@ def field_rows(schema: dict[str, Any], prefix: str = "") -> list[list[str]]:
     return rows
 
 
-def field_reference_page(kind: str) -> str:
+def field_reference_page(kind: str) -> Document:
     schema = load_schema(kind)
-    rows = field_rows(schema)
-    return (front_matter(TITLES[kind], kb_kind="reference") + f"# {TITLES[kind]}\n\n"
-            f"{plain(schema['description'])} Generated from "
-            f"[`{kind}.schema.json`](../schemas/{kind}.schema.json), which editors use for completion.\n\n"
-            + table(["Field", "Required", "Type", "Description", "Example"], rows))
+    doc = Document(TITLES[kind], {"kb_kind": "reference"})
+    doc.heading(1, TITLES[kind])
+    target = file_href(f"reference/{kind}.md", f"schemas/{kind}.schema.json")
+    link = f'<a href="{target}">{_code(f"{kind}.schema.json")}</a>'
+    doc.add(f"<p>{plain(schema['description'])} Generated from {link}, which editors use for completion.</p>\n",
+            table(["Field", "Required", "Type", "Description", "Example"], field_rows(schema)))
+    return doc

@@ -1,4 +1,4 @@
-"""The whole site as data: every generated page (Markdown strings) and file (bytes)."""
+"""The whole site as data: every generated page (an HTML document) and file (bytes)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ..exports.jsonld import dataset_jsonld, script_tag
 from ..model import Catalog
 from ..results import StatusMap
 from .dashboard import dashboard_page
+from .document import Document
 from .home import compiled_minutes_page, home_page
 from .launch import SiteSettings
 from .listings import datasets_index, seminars_index, tag_pages, usecases_index
@@ -26,8 +27,12 @@ SCHEMA_FILES = ("usecase", "dataset", "seminar", "catalog", "results")
 
 @dataclass
 class SiteContent:
-    pages: dict[str, str] = field(default_factory=dict)
+    documents: dict[str, Document] = field(default_factory=dict)  # every generated page, as HTML
     files: dict[str, bytes] = field(default_factory=dict)
+
+    def sources(self) -> dict[str, str]:
+        """Every page as the text of a file (front matter + HTML, a valid Markdown page)."""
+        return {uri: doc.source() for uri, doc in self.documents.items()}
 
 
 def render_site(catalog: Catalog, settings: SiteSettings, statuses: StatusMap, today: dt.date,
@@ -35,22 +40,23 @@ def render_site(catalog: Catalog, settings: SiteSettings, statuses: StatusMap, t
                 link_history: dict[str, list[dict[str, Any]]] | None = None) -> SiteContent:
     site = SiteContent()
     for record in catalog.usecases.values():
-        site.pages[page_uri(record)] = usecase_page(record, catalog, settings, statuses)
+        site.documents[page_uri(record)] = usecase_page(record, catalog, settings, statuses)
     for record in catalog.datasets.values():
         url = f"{settings.site_url.rstrip('/')}/{url_of(page_uri(record))}" if settings.site_url else ""
-        jsonld = script_tag(dataset_jsonld(record, url))
-        site.pages[page_uri(record)] = dataset_page(record, catalog, link_history) + "\n" + jsonld
+        doc = dataset_page(record, catalog, link_history)
+        doc.add(script_tag(dataset_jsonld(record, url)), searchable=False)
+        site.documents[page_uri(record)] = doc
     for record in catalog.seminars.values():
-        site.pages[page_uri(record)] = seminar_page(record, catalog)
-    site.pages["index.md"] = home_page(catalog, today)
-    site.pages["usecases/index.md"] = usecases_index(catalog, statuses)
-    site.pages["datasets/index.md"] = datasets_index(catalog)
-    site.pages["seminars/index.md"] = seminars_index(catalog)
-    site.pages["seminars/minutes.md"] = compiled_minutes_page(catalog)
-    site.pages["reproducibility.md"] = dashboard_page(catalog, statuses, history or {})
-    site.pages.update(tag_pages(catalog))
+        site.documents[page_uri(record)] = seminar_page(record, catalog)
+    site.documents["index.md"] = home_page(catalog, today)
+    site.documents["usecases/index.md"] = usecases_index(catalog, statuses)
+    site.documents["datasets/index.md"] = datasets_index(catalog)
+    site.documents["seminars/index.md"] = seminars_index(catalog)
+    site.documents["seminars/minutes.md"] = compiled_minutes_page(catalog)
+    site.documents["reproducibility.md"] = dashboard_page(catalog, statuses, history or {})
+    site.documents.update(tag_pages(catalog))
     for kind in TITLES:
-        site.pages[f"reference/{kind}.md"] = field_reference_page(kind)
+        site.documents[f"reference/{kind}.md"] = field_reference_page(kind)
     site.files["catalog.json"] = catalog_json(catalog, statuses).encode()
     site.files["seminars.ics"] = seminars_ics(catalog, settings.site_url)
     site.files["feed.xml"] = atom_feed(catalog, settings.site_url)
