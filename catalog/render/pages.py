@@ -49,8 +49,9 @@ def bullets(items: list[str], css: str = "") -> str:
 
 
 def properties(rows: list[tuple[str, str]]) -> str:
-    """Label/value pairs as a definition list (half the elements of a two-column table)."""
-    return ('<dl class="kb-properties">\n' + "".join(f"<dt>{label}</dt><dd>{value}</dd>\n" for label, value in rows)
+    """Label/value pairs as a definition list (fewer elements than a two-column table). The line
+    breaks matter: the search index keeps no tags, so "Domain" and "hep" must not run together."""
+    return ('<dl class="kb-properties">\n' + "".join(f"<dt>{label}</dt>\n<dd>{value}</dd>\n" for label, value in rows)
             + "</dl>\n")
 
 

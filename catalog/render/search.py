@@ -19,43 +19,49 @@ from .document import Document
 
 KEEP = frozenset({"p", "code", "pre", "li", "ol", "ul", "sub", "sup"})
 SKIP = frozenset({"script", "style", "object"})
-_TOKENS = re.compile(r"(<[^>]*>)")
-_TAG = re.compile(r"<(/?)([a-zA-Z0-9]+)")
+_TAGS = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
 _SPACES = re.compile(r"\s+")
 
 
+def _text(data: str) -> str:
+    return html.escape(html.unescape(data), quote=False) if "&" in data or ">" in data else data
+
+
 def index_text(fragment: str) -> str:
+    """The text Material indexes for a fragment of HTML (see the module's docstring)."""
     out: list[str] = []
-    skipping, in_pre = None, 0
-    for token in _TOKENS.split(fragment):
-        if not token:
-            continue
-        tag = _TAG.match(token) if token.startswith("<") else None
-        if tag:
-            closing, name = tag.group(1) == "/", tag.group(2).lower()
-            if skipping:
-                skipping = None if closing and name == skipping else skipping
-            elif name in SKIP and not closing:
-                skipping = name
-            elif name in KEEP:
-                in_pre += (-1 if closing else 1) if name == "pre" else 0
-                if not closing:
-                    out.append(f"<{name}>")
-                    continue
-                start = len(out) - 1 - out[::-1].index(f"<{name}>") if f"<{name}>" in out else len(out)
-                if all(chunk.isspace() for chunk in out[start + 1:]):
-                    del out[start:]  # an empty element (or only whitespace) is dropped
-                else:
-                    out.append(f"</{name}>")
-            continue
-        if skipping or token.startswith("<"):
-            continue
-        text = html.escape(html.unescape(token), quote=False)
-        if not in_pre:
-            text = " " if text.isspace() else text.replace("\n", " ")
-            if text == " " and out and out[-1].isspace():
+    skipping, in_pre = "", 0
+    pieces = _TAGS.split(fragment)  # text, "/" or "", tag name, text, ...
+    for i in range(0, len(pieces), 3):
+        data = pieces[i]
+        if data and not skipping:
+            if in_pre:
+                out.append(_text(data))
+            elif not data.isspace():
+                out.append(_text(data).replace("\n", " "))
+            elif not out or not out[-1].isspace():
+                out.append(" ")
+        if i + 2 >= len(pieces):
+            break
+        closing, name = pieces[i + 1] == "/", pieces[i + 2].lower()
+        if skipping:
+            skipping = "" if closing and name == skipping else skipping
+        elif name in SKIP and not closing:
+            skipping = name
+        elif name in KEEP:
+            if name == "pre":
+                in_pre += -1 if closing else 1
+            if not closing:
+                out.append(f"<{name}>")
                 continue
-        out.append(text)
+            opening = f"<{name}>"
+            start = len(out) - 1
+            while start >= 0 and out[start] != opening:
+                start -= 1
+            if start >= 0 and all(chunk.isspace() for chunk in out[start + 1:]):
+                del out[start:]  # an empty element (or only whitespace) is dropped
+            else:
+                out.append(f"</{name}>")
     return "".join(out).strip()
 
 
