@@ -3,8 +3,9 @@
 
     python benchmarks/bench_build.py [--sizes 1000 5000] [--work /tmp/kb-bench]
 
-Both sites get one warm-up build first (mkdocs-jupyter keeps its conversion cache across builds,
-as a maintainer's or CI's cached build does); the timed build follows.
+Both sites get one warm-up build first (notebook conversions are cached across builds, as in a
+maintainer's or CI's cached build); then the two sites are built alternately `--repeat` times and
+the median of each is reported (this machine's disk makes single builds vary by ±20 %).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import sys
 from pathlib import Path
 
@@ -29,10 +31,17 @@ def build(config: Path, site: Path) -> dict[str, float]:
     return result
 
 
+def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run with the median build time (its memory and sizes come with it)."""
+    middle = statistics.median_low([r["seconds"] for r in runs])
+    return next(r for r in runs if r["seconds"] == middle)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/kb-bench-build"))
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     rows = []
@@ -42,14 +51,19 @@ def main() -> int:
         ours_config = write_site_config(ours_root, hooks=True)
         base_config = write_markdown_site(ours_root, base_root)
         for config, root in ((ours_config, ours_root), (base_config, base_root)):
-            build(config, root / "site")  # warm-up: fills mkdocs-jupyter's cache
-        ours = build(ours_config, ours_root / "site")
-        base = build(base_config, base_root / "site")
-        row = {"records": size, **{f"n_{k}": v for k, v in counts.items()}, "ours": ours, "plain": base}
+            build(config, root / "site")  # warm-up: fills the notebook conversion caches
+        runs: dict[str, list[dict[str, float]]] = {"ours": [], "plain": []}
+        for _ in range(args.repeat):
+            runs["ours"].append(build(ours_config, ours_root / "site"))
+            runs["plain"].append(build(base_config, base_root / "site"))
+        ours, base = (median_run(runs[name]) for name in ("ours", "plain"))
+        row = {"records": size, **{f"n_{k}": v for k, v in counts.items()}, "ours": ours, "plain": base, "runs": runs}
         rows.append(row)
         print(f"\n{size} records ({counts}):")
         print(f"  build time   ours {ours['seconds']:7.1f} s   plain {base['seconds']:7.1f} s   "
-              f"ratio {ratio(ours['seconds'], base['seconds'])}")
+              f"ratio {ratio(ours['seconds'], base['seconds'])}   (median of {args.repeat}; ours "
+              f"{min(r['seconds'] for r in runs['ours']):.1f}–{max(r['seconds'] for r in runs['ours']):.1f} s, plain "
+              f"{min(r['seconds'] for r in runs['plain']):.1f}–{max(r['seconds'] for r in runs['plain']):.1f} s)")
         print(f"  peak memory  ours {ours['peak_mb']:7.0f} MB  plain {base['peak_mb']:7.0f} MB  "
               f"ratio {ratio(ours['peak_mb'], base['peak_mb'])}")
         print(f"  site size    ours {ours['site_mb']:7.1f} MB  plain {base['site_mb']:7.1f} MB  "

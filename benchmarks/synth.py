@@ -153,14 +153,25 @@ def break_records(root: Path, count: int, seed: int = 2) -> int:
     return len(chosen)
 
 
+JUPYTER_PLUGIN = """  - mkdocs-jupyter:
+      include: ["usecases/*/notebooks/*.ipynb"]
+      ignore: ["*.md"]  # without it mkdocs-jupyter parses every Markdown page with jupytext
+      execute: false
+      include_source: true
+      include_requirejs: false
+      ignore_h1_titles: true
+"""
+
+
 def write_site_config(root: Path, hooks: bool, docs_dir: str | None = None) -> Path:
     """mkdocs.yml with the shipped theme and plugins; with our hooks, or plain for the baseline."""
     text = (REPO / "mkdocs.yml").read_text()
     head, _, _ = text.partition("\nextra:\n")
     head = head.replace("docs_dir: docs", f"docs_dir: {docs_dir or REPO / 'docs'}")
     head = head.replace("  - hooks/kb_site.py", f"  - {REPO / 'hooks' / 'kb_site.py'}")
-    if not hooks:
+    if not hooks:  # plain MkDocs: mkdocs-jupyter's plugin renders the notebooks
         head = head.replace(f"hooks:\n  - {REPO / 'hooks' / 'kb_site.py'}\n", "")
+        head = head.replace("plugins:\n  - search\n", "plugins:\n  - search\n" + JUPYTER_PLUGIN)
     config = root / "mkdocs.yml"
     extra = "\nextra:\n  catalog:\n    repository: https://github.com/example-org/kb\n    hub: https://hub.example.org\n"
     config.write_text(head.replace("!ENV [KB_SITE_URL, \"\"]", "\"\"") + (extra if hooks else "\n"))
@@ -189,9 +200,9 @@ def write_markdown_site(catalog_root: Path, out: Path) -> Path:
     for uri, data in site.files.items():
         (docs / uri).parent.mkdir(parents=True, exist_ok=True)
         (docs / uri).write_bytes(data)
-    for uri, path in prepare_notebooks(catalog, out / ".nb"):
-        (docs / uri).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, docs / uri)
+    for notebook in prepare_notebooks(catalog, out / ".nb"):
+        (docs / notebook.uri).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(notebook.path, docs / notebook.uri)
     return write_site_config(out, hooks=False, docs_dir=str(docs))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import json
 import logging
 from pathlib import Path
@@ -13,13 +12,12 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
-from mkdocs.utils import get_relative_url
 
 from catalog.links import read_history
 from catalog.problems import format_text
 from catalog.render.document import Document
 from catalog.render.launch import SiteSettings
-from catalog.render.notebooks import externalise_styles, mark_outputs_unsearchable, prepare_notebooks
+from catalog.render.notebooks import notebook_site
 from catalog.render.search import search_entries
 from catalog.render.site import render_site
 from catalog.reproduce.store import StoreError, load_statuses
@@ -34,7 +32,7 @@ IN_NAV = {"index.md", "usecases/index.md", "datasets/index.md", "seminars/index.
 
 
 class NotebookPage(File):
-    """A generated file that mkdocs-jupyter renders from its .ipynb path."""
+    """A notebook's page: its source URI is the .ipynb path, it is served as a page."""
 
     def is_documentation_page(self) -> bool:
         return True
@@ -62,20 +60,21 @@ def on_config(config):
     return config
 
 
-@event_priority(-100)  # after mkdocs-jupyter (priority 0) has claimed the .ipynb files it wants
 def on_files(files: Files, config) -> Files:
     catalog, settings = _state["catalog"], _state["settings"]
     site = render_site(catalog, settings, _state["statuses"], dt.date.today(), _state["history"], _state["links"])
-    _state.update(documents=site.documents, search_entries=[])
+    notebooks, downloads, stylesheets = notebook_site(catalog, Path(_state["root"]) / ".cache" / "kb-notebooks")
+    _state.update(documents={**site.documents, **notebooks}, search_entries=[])
     for uri, content in site.sources().items():
         if files.get_file_from_path(uri) is None:
             inclusion = InclusionLevel.INCLUDED if uri in IN_NAV else InclusionLevel.NOT_IN_NAV
             files.append(File.generated(config, uri, content=content, inclusion=inclusion))
-    for uri, data in site.files.items():
+    for uri, doc in notebooks.items():
+        files.append(NotebookPage.generated(config, uri, content=doc.source(), inclusion=InclusionLevel.NOT_IN_NAV))
+    for uri, path in downloads.items():
+        files.append(File.generated(config, uri, abs_src_path=str(path)))
+    for uri, data in {**site.files, **stylesheets}.items():
         files.append(File.generated(config, uri, content=data))
-    cache = Path(_state["root"]) / ".cache" / "kb-notebooks"
-    for uri, path in prepare_notebooks(catalog, cache):
-        files.append(NotebookPage.generated(config, uri, abs_src_path=str(path), inclusion=InclusionLevel.NOT_IN_NAV))
     # The catalog and its pages live until the build ends: keep the collector from scanning them
     # over and over (thousands of pages → seconds per build). Undone in on_post_build/on_build_error.
     gc.freeze()
@@ -83,7 +82,7 @@ def on_files(files: Files, config) -> Files:
 
 
 def on_pre_page(page, config, files):
-    """Record and tag pages are HTML already: give MkDocs their body, meta and table of contents
+    """Generated pages are HTML already: give MkDocs their body, meta and table of contents
     instead of letting Python-Markdown parse thousands of pages that hold no Markdown."""
     doc = _state.get("documents", {}).get(page.file.src_uri)
     if isinstance(doc, Document) and page.file.generated_by:
@@ -93,29 +92,18 @@ def on_pre_page(page, config, files):
 
 
 def _read_document(page, doc: Document) -> None:
-    # the search plugin skips the page; its entries come from the document (see on_post_build)
-    page.markdown, page.meta = doc.body, {**doc.page_meta, "search": {"exclude": True}}
+    page.markdown, page.meta = doc.body, doc.page_meta
+    if not doc.indexed_by_material:
+        # the search plugin skips the page; its entries come from the document (see on_post_build)
+        page.meta["search"] = {"exclude": True}
 
 
 def _render_document(page, doc: Document) -> None:
     page.content = doc.body
     page.toc = get_toc(doc.toc_tokens())
     page.present_anchor_ids = set(doc.anchor_ids)
-    _state["search_entries"].extend(search_entries(doc, page.url))
-
-
-def on_page_content(html: str, page, config, files) -> str:
-    if not page.file.src_uri.endswith(".ipynb"):
-        return html
-    html, css = externalise_styles(html)
-    html = mark_outputs_unsearchable(html)
-    name = f"assets/kb-notebook-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
-    target = Path(config.site_dir) / name
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(css, encoding="utf-8")
-    return f'<link rel="stylesheet" href="{get_relative_url(name, page.url)}">\n{html}'
-
+    if not doc.indexed_by_material:
+        _state["search_entries"].extend(search_entries(doc, page.url))
 
 
 def on_build_error(error) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from mkdocs.utils.meta import get_data
 from catalog import load_catalog
 from catalog.render.document import Document
 from catalog.render.launch import SiteSettings
+from catalog.render.notebooks import notebook_site
 from catalog.render.search import index_text, search_entries
 from catalog.render.site import render_site
 from catalog.results import NotebookStatus
@@ -76,3 +78,32 @@ def test_index_text_keeps_materials_tags_and_drops_the_rest() -> None:
         == "<p>a link &amp; <code>x&lt;y</code></p> k"
     assert index_text("<p> </p><script>secret()</script><ul>\n<li>one</li>\n</ul>") == "<ul> <li>one</li> </ul>"
     assert index_text("<pre><code>a\n  b</code></pre>") == "<pre><code>a\n  b</code></pre>"
+    assert index_text('<p>a</p><ul class="kb-items" data-search-exclude><li>x</li></ul><p>b</p>') \
+        == "<p>a</p><p>b</p>"
+
+
+def test_notebook_pages_are_converted_once_and_cached_as_served(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    shutil.copytree(FIXTURES / "site", root, ignore=shutil.ignore_patterns(".cache"))
+    cache = tmp_path / "cache"
+    docs, downloads, styles = notebook_site(load_catalog(root), cache)
+    uri = "usecases/jet-gnn/notebooks/train.ipynb"
+    page = docs[uri]
+    assert "<style" not in page.body  # the 600 kB of JupyterLab CSS is one shared file
+    [(css_uri, css)] = styles.items()
+    assert len(css) > 100_000 and f'<link rel="stylesheet" href="../../../../{css_uri}">' in page.body
+    assert 'data-search-exclude class="jp-OutputArea' in page.body and page.indexed_by_material
+    assert [(h.level, h.id, h.text) for h in page.headings] == [(1, "Training", "Training")]
+    assert downloads["usecases/jet-gnn/notebooks/train/train.ipynb"].read_text().startswith("{")
+    assert page.title == "Training the GNN · Jet tagging with graph networks"
+
+    cached = {p: p.stat().st_mtime_ns for p in (cache / "pages").iterdir()}
+    again, _, _ = notebook_site(load_catalog(root), cache)
+    assert again[uri].body == page.body
+    assert {p: p.stat().st_mtime_ns for p in (cache / "pages").iterdir()} == cached  # nothing converted
+
+    notebook = root / "usecases/jet-gnn/notebooks/train.ipynb"
+    notebook.write_text(notebook.read_text().replace("A GNN.", "A graph network."))
+    changed, _, _ = notebook_site(load_catalog(root), cache)
+    assert "A graph network." in changed[uri].body and "A GNN." not in changed[uri].body
+    assert len(list((cache / "pages").glob("*.json"))) == len(cached)  # one more page, same stylesheet

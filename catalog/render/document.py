@@ -53,6 +53,8 @@ class Document:
     parts: list[str] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)  # top level (h1) with nested children
     sections: list[Section] = field(default_factory=lambda: [Section(None)])
+    # True where the body is not ours (a converted notebook): Material's own parser indexes it
+    indexed_by_material: bool = False
     _ids: set[str] = field(default_factory=set)
 
     def heading(self, level: int, text: str, anchor: str | None = None, inner: str | None = None) -> None:
@@ -62,9 +64,13 @@ class Document:
         while ident in self._ids:
             n += 1
             ident = f"{base}_{n}"
-        self._ids.add(ident)
         self.parts.append(f'<h{level} id="{attr(ident)}">{inner or text}<a class="headerlink" '
                           f'href="#{attr(ident)}" title="Permanent link">&para;</a></h{level}>\n')
+        self.add_heading(level, ident, text)
+
+    def add_heading(self, level: int, ident: str, text: str) -> None:
+        """Record a heading that is already in the body (table of contents, sections, anchors)."""
+        self._ids.add(ident)
         node = Heading(level, ident, text)
         siblings = self.headings
         while siblings and siblings[-1].level < level:

@@ -36,7 +36,7 @@ def facet_panel(facets: dict[str, Counter[str]]) -> str:
               'placeholder="words in title, summary, people"></label>')
     sort = ('<label class="kb-sort">Sort <select name="sort" data-kb-sort><option value="title">Title</option>'
             '<option value="newest">Newest first</option></select></label>')
-    return (f'<form class="kb-facets" data-kb-facets hidden>{search}{sort}{"".join(groups)}'
+    return (f'<form class="kb-facets" data-kb-facets data-search-exclude hidden>{search}{sort}{"".join(groups)}'
             '<button type="reset" data-kb-reset>Clear filters</button></form>')
 
 
@@ -56,8 +56,9 @@ def listing(uri: str, records: list[Record], facet_fn: FacetFn, describe: Callab
             f"{describe(record)}</li>"
         )
     count = f'<p class="kb-result-count"><span data-kb-shown>{len(items)}</span> of {len(items)} shown</p>'
+    # the items stay out of the search index: each record is found on its own page
     return (f'<div class="kb-listing" data-kb-listing>\n{facet_panel(facets)}\n{count}\n'
-            f'<ul class="kb-items">{"".join(items)}</ul>\n</div>\n')
+            f'<ul class="kb-items" data-search-exclude>{"".join(items)}</ul>\n</div>\n')
 
 
 def people_of(record: Record) -> list[str]:

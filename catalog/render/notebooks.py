@@ -1,19 +1,30 @@
-"""Notebooks made safe for the site before mkdocs-jupyter renders them.
+"""Notebook pages: made safe, rendered by mkdocs-jupyter's converter, cached as served.
 
 Contributed notebooks can carry scripts in outputs (text/html, application/javascript, SVG), in
 raw cells and in Markdown cells. Only text, PNG/JPEG images, errors and sanitised HTML survive.
+
+The sanitised copy is converted with `mkdocs_jupyter.nbconvert2.nb2html` (the converter and
+template of the mkdocs-jupyter plugin) and kept in a cache *as the page serves it*: without the
+~600 kB of JupyterLab CSS the converter inlines into every notebook (served once, as a file),
+with outputs marked for the search index to skip, and with its headings for the table of
+contents. A cached notebook costs one small JSON read per build.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..model import Catalog
-from .markup import markdown_block, sanitise_html
+from .document import Document
+from .markup import file_href, markdown_block, sanitise_html, url_of
+
+CACHE_FORMAT = 1  # bump when what is cached (or how it is post-processed) changes
 
 KEPT_MIME = ("text/plain", "image/png", "image/jpeg")
 _RISKY_MARKDOWN = re.compile(r"<|javascript:|data:|vbscript:|\{:", re.IGNORECASE)
@@ -73,27 +84,109 @@ def mark_outputs_unsearchable(html: str) -> str:
     return _OUTPUT_DIV.sub(lambda m: f'<div data-search-exclude class="{m.group(1)}', html)
 
 
-def prepare_notebooks(catalog: Catalog, cache_dir: Path) -> list[tuple[str, Path]]:
+@dataclass(frozen=True)
+class SafeNotebook:
+    uri: str  # the page's source URI: the notebook's path in the repository
+    title: str
+    path: Path  # the sanitised copy (what is rendered and what "Download" serves)
+    digest: str  # sha256 of the sanitised copy
+
+
+def prepare_notebooks(catalog: Catalog, cache_dir: Path) -> list[SafeNotebook]:
     """Write a sanitised copy of every notebook under `cache_dir` (only when its bytes change, so
-    mkdocs-jupyter's conversion cache and `mkdocs serve` stay quiet) and return (page uri, copy)."""
+    `mkdocs serve` stays quiet) and return them."""
     out = []
     for usecase in catalog.usecases.values():
         for entry in usecase.data.get("notebooks", []):
             source = usecase.folder / entry["path"]
             uri = f"usecases/{usecase.id}/{entry['path']}"
-            target = cache_dir / uri
+            target = cache_dir / "safe" / uri
             try:
                 notebook = json.loads(source.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue  # the validate stage has reported it
             text = json.dumps(safe_notebook(notebook), ensure_ascii=False, indent=1) + "\n"
             if not target.is_file() or target.read_text(encoding="utf-8") != text:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_suffix(".tmp")
-                tmp.write_text(text, encoding="utf-8")
-                tmp.replace(target)
-            out.append((uri, target))
+                _write_atomically(target, text)
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            out.append(SafeNotebook(uri, f"{entry['title']} · {usecase.title}", target, digest))
     return out
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+
+
+def _converter_version() -> str:
+    from importlib.metadata import version
+
+    return f"{CACHE_FORMAT}-{version('mkdocs-jupyter')}-{version('nbconvert')}"
+
+
+def convert_notebook(path: Path) -> tuple[str, str]:
+    """(page HTML, stylesheet) of a sanitised notebook, by mkdocs-jupyter's converter."""
+    from mkdocs_jupyter.nbconvert2 import nb2html  # imports nbconvert: only on a cache miss
+
+    html = nb2html(str(path), execute=False, theme="light", custom_mathjax_url="", include_requirejs=False)
+    html, css = externalise_styles(html)
+    return mark_outputs_unsearchable(html), css
+
+
+_HEADING = re.compile(r'<h([1-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
+_ANCHOR_LINK = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def notebook_headings(html: str) -> list[tuple[int, str, str]]:
+    """(level, id, text) of the headings nbconvert made from Markdown cells."""
+    return [(int(level), ident, _TAG.sub("", _ANCHOR_LINK.sub("", inner)).strip())
+            for level, ident, inner in _HEADING.findall(html)]
+
+
+def notebook_document(notebook: SafeNotebook, cache_dir: Path) -> tuple[Document, str]:
+    """The notebook's page and the key of its stylesheet, converted once per content and
+    converter version."""
+    key = hashlib.sha256(f"{notebook.digest}-{_converter_version()}".encode()).hexdigest()
+    cached = cache_dir / "pages" / f"{key}.json"
+    try:
+        entry = json.loads(cached.read_text(encoding="utf-8"))
+        css_key = entry["css"]
+    except (OSError, ValueError, KeyError):
+        html, css = convert_notebook(notebook.path)
+        css_key = hashlib.sha256(css.encode()).hexdigest()[:16]
+        entry = {"html": html, "css": css_key, "headings": notebook_headings(html)}
+        _write_atomically(cache_dir / "pages" / f"{css_key}.css", css)
+        _write_atomically(cached, json.dumps(entry, ensure_ascii=False))
+    doc = Document(notebook.title, {"kb_kind": "notebook"}, indexed_by_material=True)
+    doc.add(f'<link rel="stylesheet" href="{file_href(notebook.uri, stylesheet_uri(css_key))}">\n', entry["html"])
+    for level, ident, text in entry["headings"]:
+        doc.add_heading(level, ident, text)
+    return doc, css_key
+
+
+def stylesheet_uri(css_key: str) -> str:
+    return f"assets/kb-notebook-{css_key}.css"
+
+
+def notebook_site(catalog: Catalog, cache_dir: Path) -> tuple[dict[str, Document], dict[str, Path], dict[str, str]]:
+    """Every notebook's page (by source URI), its sanitised .ipynb to copy (by served path) and
+    the stylesheets they link (by served path; one, unless converter versions were mixed)."""
+    documents, downloads, stylesheets = {}, {}, {}
+    for notebook in prepare_notebooks(catalog, cache_dir):
+        documents[notebook.uri], css_key = notebook_document(notebook, cache_dir)
+        downloads[download_uri(notebook.uri)] = notebook.path
+        if stylesheet_uri(css_key) not in stylesheets:
+            css = (cache_dir / "pages" / f"{css_key}.css").read_text(encoding="utf-8")
+            stylesheets[stylesheet_uri(css_key)] = css
+    return documents, downloads, stylesheets
+
+
+def download_uri(notebook_uri: str) -> str:
+    """Where the sanitised .ipynb is served: beside the notebook's page, under its own name."""
+    return url_of(notebook_uri) + notebook_uri.rsplit("/", 1)[-1]
 
 
 def externalise_styles(html: str) -> tuple[str, str]:

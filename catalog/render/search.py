@@ -6,8 +6,9 @@ its sections, so the entries are computed here (a pure function, checked against
 parser in the tests) and `hooks/kb_site.py` adds them to `search/search_index.json`.
 
 Like Material: one entry per heading; the title is the heading's text; the text keeps only
-`p, code, pre, li, ol, ul, sub, sup` (without attributes), drops scripts and styles, and folds
-line breaks outside `<pre>` into spaces.
+`p, code, pre, li, ol, ul, sub, sup` (without attributes), drops scripts, styles and elements
+marked `data-search-exclude` (up to the first closing tag of the same name, as Material does), and
+folds line breaks outside `<pre>` into spaces.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .document import Document
 
 KEEP = frozenset({"p", "code", "pre", "li", "ol", "ul", "sub", "sup"})
 SKIP = frozenset({"script", "style", "object"})
-_TAGS = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
+_TAGS = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*)>")
 _SPACES = re.compile(r"\s+")
 
 
@@ -31,8 +32,8 @@ def index_text(fragment: str) -> str:
     """The text Material indexes for a fragment of HTML (see the module's docstring)."""
     out: list[str] = []
     skipping, in_pre = "", 0
-    pieces = _TAGS.split(fragment)  # text, "/" or "", tag name, text, ...
-    for i in range(0, len(pieces), 3):
+    pieces = _TAGS.split(fragment)  # text, "/" or "", tag name, attributes, text, ...
+    for i in range(0, len(pieces), 4):
         data = pieces[i]
         if data and not skipping:
             if in_pre:
@@ -41,12 +42,12 @@ def index_text(fragment: str) -> str:
                 out.append(_text(data).replace("\n", " "))
             elif not out or not out[-1].isspace():
                 out.append(" ")
-        if i + 2 >= len(pieces):
+        if i + 3 >= len(pieces):
             break
         closing, name = pieces[i + 1] == "/", pieces[i + 2].lower()
         if skipping:
-            skipping = "" if closing and name == skipping else skipping
-        elif name in SKIP and not closing:
+            skipping = "" if closing and name == skipping else skipping  # Material too ends at the first
+        elif not closing and (name in SKIP or "data-search-exclude" in pieces[i + 3]):
             skipping = name
         elif name in KEEP:
             if name == "pre":
