@@ -53,7 +53,10 @@ class Document:
     parts: list[str] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)  # top level (h1) with nested children
     sections: list[Section] = field(default_factory=lambda: [Section(None)])
-    # True where the body is not ours (a converted notebook): Material's own parser indexes it
+    # search entries computed in advance (a converted notebook's, by Material's parser, cached with
+    # it; locations relative to the page); None: computed from `sections`
+    index: list[dict[str, str]] | None = None
+    # True where neither applies: the search plugin indexes the page itself
     indexed_by_material: bool = False
     _ids: set[str] = field(default_factory=set)
 

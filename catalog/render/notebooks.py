@@ -7,7 +7,8 @@ The sanitised copy is converted with `mkdocs_jupyter.nbconvert2.nb2html` (the co
 template of the mkdocs-jupyter plugin) and kept in a cache *as the page serves it*: without the
 ~600 kB of JupyterLab CSS the converter inlines into every notebook (served once, as a file),
 with outputs marked for the search index to skip, and with its headings for the table of
-contents. A cached notebook costs one small JSON read per build.
+contents, and with its search entries (Material's own parser, run once). A cached notebook costs
+one small JSON read per build.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from typing import Any
 from ..model import Catalog
 from .document import Document
 from .markup import file_href, markdown_block, sanitise_html, url_of
+from .search import material_entries
 
-CACHE_FORMAT = 1  # bump when what is cached (or how it is post-processed) changes
+CACHE_FORMAT = 2  # bump when what is cached (or how it is post-processed) changes
 
 KEPT_MIME = ("text/plain", "image/png", "image/jpeg")
 _RISKY_MARKDOWN = re.compile(r"<|javascript:|data:|vbscript:|\{:", re.IGNORECASE)
@@ -158,13 +160,19 @@ def notebook_document(notebook: SafeNotebook, cache_dir: Path) -> tuple[Document
         html, css = convert_notebook(notebook.path)
         css_key = hashlib.sha256(css.encode()).hexdigest()[:16]
         entry = {"html": html, "css": css_key, "headings": notebook_headings(html)}
+        entry["search"] = material_entries(html, _document(notebook, entry, css_key).toc_tokens())
         _write_atomically(cache_dir / "pages" / f"{css_key}.css", css)
         _write_atomically(cached, json.dumps(entry, ensure_ascii=False))
-    doc = Document(notebook.title, {"kb_kind": "notebook"}, indexed_by_material=True)
+    return _document(notebook, entry, css_key), css_key
+
+
+def _document(notebook: SafeNotebook, entry: dict[str, Any], css_key: str) -> Document:
+    doc = Document(notebook.title, {"kb_kind": "notebook"}, index=entry.get("search"),
+                   indexed_by_material=entry.get("search") is None)
     doc.add(f'<link rel="stylesheet" href="{file_href(notebook.uri, stylesheet_uri(css_key))}">\n', entry["html"])
     for level, ident, text in entry["headings"]:
         doc.add_heading(level, ident, text)
-    return doc, css_key
+    return doc
 
 
 def stylesheet_uri(css_key: str) -> str:
