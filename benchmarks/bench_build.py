@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import folder_bytes, machine, measure, ratio
+from synth import counts as synth_counts
 from synth import make_catalog, write_markdown_site, write_site_config
 
 
@@ -42,12 +43,17 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/kb-bench-build"))
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep a synthetic catalog of the same size from an earlier run (and its caches)")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     rows = []
     for size in args.sizes:
         ours_root, base_root = args.work / f"ours-{size}", args.work / f"plain-{size}"
-        counts = make_catalog(ours_root, size)
+        if args.reuse and (ours_root / "mkdocs.yml").exists():
+            counts = synth_counts(size)
+        else:
+            counts = make_catalog(ours_root, size)
         ours_config = write_site_config(ours_root, hooks=True)
         base_config = write_markdown_site(ours_root, base_root)
         for config, root in ((ours_config, ours_root), (base_config, base_root)):

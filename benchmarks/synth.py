@@ -191,8 +191,8 @@ def write_markdown_site(catalog_root: Path, out: Path) -> Path:
                                           "hub": "https://hub.example.org"})
     site = render_site(catalog, settings, {}, dt.date(2026, 11, 26))
     docs = out / "docs"
-    if out.exists():
-        shutil.rmtree(out)
+    if docs.exists():
+        shutil.rmtree(docs)  # the rest (mkdocs-jupyter's cache) may be reused
     shutil.copytree(REPO / "docs", docs)  # the hand-written pages and assets, as in our site
     for uri, content in site.sources().items():
         (docs / uri).parent.mkdir(parents=True, exist_ok=True)

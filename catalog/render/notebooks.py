@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,7 @@ def _write_atomically(target: Path, text: str) -> None:
     tmp.replace(target)
 
 
+@cache  # reading package metadata parses files: once per process, not once per notebook
 def _converter_version() -> str:
     from importlib.metadata import version
 
