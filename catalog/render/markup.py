@@ -1,4 +1,4 @@
-"""Making record text safe for a Markdown page: plain fields escaped, Markdown fields sanitised.
+"""Making record text safe for a page: plain fields escaped, Markdown fields sanitised; links.
 
 Plain fields become text that neither Markdown nor HTML can interpret (entities for every
 character with a meaning). Markdown fields are GitHub-flavoured Markdown — what contributors see
@@ -26,7 +26,7 @@ for _tag, _extra in {"td": {"align"}, "th": {"align"}, "code": {"class"}, "ol": 
 
 
 def plain(text: object) -> str:
-    """A plain field, safe anywhere in a Markdown page (inline)."""
+    """A plain field as HTML text (also inert inside Markdown: every meaningful character is an entity)."""
     return " ".join(str(text).split()).translate(_PLAIN)
 
 
