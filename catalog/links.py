@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -22,6 +20,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from .atomic_write import write_text
 from .http import HttpPolicy, new_session, request_with_retries
 from .loader import json_path
 from .model import Catalog, Record
@@ -156,11 +155,7 @@ def update_history(history: History, checks: list[LinkCheck]) -> History:
 
 
 def write_history(path: Path, history: dict[str, list[dict[str, Any]]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump({"format_version": 1, "links": dict(sorted(history.items()))}, out, indent=1)
-    os.replace(tmp, path)
+    write_text(path, json.dumps({"format_version": 1, "links": dict(sorted(history.items()))}, indent=1))
 
 
 def verdict(runs: list[dict[str, Any]]) -> str:

@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..atomic_write import write_text
 from ..model import Catalog
 from .document import Document
 from .markup import file_href, markdown_block, sanitise_html, url_of
@@ -110,17 +111,10 @@ def prepare_notebooks(catalog: Catalog, cache_dir: Path) -> list[SafeNotebook]:
                 continue  # the validate stage has reported it
             text = json.dumps(safe_notebook(notebook), ensure_ascii=False, indent=1) + "\n"
             if not target.is_file() or target.read_text(encoding="utf-8") != text:
-                _write_atomically(target, text)
+                write_text(target, text)
             digest = hashlib.sha256(text.encode()).hexdigest()
             out.append(SafeNotebook(uri, f"{entry['title']} · {usecase.title}", target, digest))
     return out
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
 
 
 @cache  # reading package metadata parses files: once per process, not once per notebook
@@ -163,8 +157,8 @@ def notebook_document(notebook: SafeNotebook, cache_dir: Path) -> tuple[Document
         css_key = hashlib.sha256(css.encode()).hexdigest()[:16]
         entry = {"html": html, "css": css_key, "headings": notebook_headings(html)}
         entry["search"] = material_entries(html, _document(notebook, entry, css_key).toc_tokens())
-        _write_atomically(cache_dir / "pages" / f"{css_key}.css", css)
-        _write_atomically(cached, json.dumps(entry, ensure_ascii=False))
+        write_text(cache_dir / "pages" / f"{css_key}.css", css)
+        write_text(cached, json.dumps(entry, ensure_ascii=False))
     return _document(notebook, entry, css_key), css_key
 
 

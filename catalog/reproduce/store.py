@@ -7,14 +7,13 @@ concurrent or earlier writer's entries are never lost.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
+from ..atomic_write import write_text
 from ..model import Catalog
 from ..results import NotebookStatus, StatusMap
 from ..schema_check import load_schema
@@ -90,17 +89,7 @@ def write_store(path: Path, store: ResultsStore) -> None:
     """Merge `store` into what is on disk now, then replace the file atomically."""
     current = read_store(path)
     current.merge(store)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(current.to_json())
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_text(path, current.to_json(), durable=True)
 
 
 def hardware_label(run: dict[str, Any]) -> str:
