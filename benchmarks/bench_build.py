@@ -27,8 +27,11 @@ def build(config: Path, site: Path) -> dict[str, float]:
     shutil.rmtree(site, ignore_errors=True)
     result = measure([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)], config.parent)
     index = site / "search" / "search_index.json"
-    result.update(site_mb=folder_bytes(site) / 1e6, index_bytes=index.stat().st_size,
-                  index_entries=len(json.loads(index.read_text())["docs"]))
+    result.update(
+        site_mb=folder_bytes(site) / 1e6,
+        index_bytes=index.stat().st_size,
+        index_entries=len(json.loads(index.read_text())["docs"]),
+    )
     return result
 
 
@@ -43,8 +46,11 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/kb-bench-build"))
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep a synthetic catalog of the same size from an earlier run (and its caches)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep a synthetic catalog of the same size from an earlier run (and its caches)",
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}")
     rows = []
@@ -66,16 +72,24 @@ def main() -> int:
         row = {"records": size, **{f"n_{k}": v for k, v in counts.items()}, "ours": ours, "plain": base, "runs": runs}
         rows.append(row)
         print(f"\n{size} records ({counts}):")
-        print(f"  build time   ours {ours['seconds']:7.1f} s   plain {base['seconds']:7.1f} s   "
-              f"ratio {ratio(ours['seconds'], base['seconds'])}   (median of {args.repeat}; ours "
-              f"{min(r['seconds'] for r in runs['ours']):.1f}–{max(r['seconds'] for r in runs['ours']):.1f} s, plain "
-              f"{min(r['seconds'] for r in runs['plain']):.1f}–{max(r['seconds'] for r in runs['plain']):.1f} s)")
-        print(f"  peak memory  ours {ours['peak_mb']:7.0f} MB  plain {base['peak_mb']:7.0f} MB  "
-              f"ratio {ratio(ours['peak_mb'], base['peak_mb'])}")
-        print(f"  site size    ours {ours['site_mb']:7.1f} MB  plain {base['site_mb']:7.1f} MB  "
-              f"ratio {ratio(ours['site_mb'], base['site_mb'])}")
-        print(f"  search index ours {ours['index_bytes'] / size:7.0f} B/record  plain "
-              f"{base['index_bytes'] / size:7.0f} B/record")
+        print(
+            f"  build time   ours {ours['seconds']:7.1f} s   plain {base['seconds']:7.1f} s   "
+            f"ratio {ratio(ours['seconds'], base['seconds'])}   (median of {args.repeat}; ours "
+            f"{min(r['seconds'] for r in runs['ours']):.1f}–{max(r['seconds'] for r in runs['ours']):.1f} s, plain "
+            f"{min(r['seconds'] for r in runs['plain']):.1f}–{max(r['seconds'] for r in runs['plain']):.1f} s)"
+        )
+        print(
+            f"  peak memory  ours {ours['peak_mb']:7.0f} MB  plain {base['peak_mb']:7.0f} MB  "
+            f"ratio {ratio(ours['peak_mb'], base['peak_mb'])}"
+        )
+        print(
+            f"  site size    ours {ours['site_mb']:7.1f} MB  plain {base['site_mb']:7.1f} MB  "
+            f"ratio {ratio(ours['site_mb'], base['site_mb'])}"
+        )
+        print(
+            f"  search index ours {ours['index_bytes'] / size:7.0f} B/record  plain "
+            f"{base['index_bytes'] / size:7.0f} B/record"
+        )
     (args.work / "bench_build.json").write_text(json.dumps(rows, indent=1))
     return 0
 

@@ -1,6 +1,6 @@
 """`catalog reproduce` on an unchanged catalog vs its first run: kernels started and time.
 
-    python benchmarks/bench_reproduce.py [--usecases 6]
+python benchmarks/bench_reproduce.py [--usecases 6]
 """
 
 from __future__ import annotations
@@ -20,8 +20,20 @@ from synth import make_catalog
 
 def reproduce(root: Path) -> tuple[float, int, str]:
     started = time.perf_counter()
-    done = subprocess.run([str(Path(sys.executable).parent / "catalog"), "reproduce", "--root", str(root),
-                           "--results", str(root / "results.json"), "--gpu", "yes"], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "catalog"),
+            "reproduce",
+            "--root",
+            str(root),
+            "--results",
+            str(root / "results.json"),
+            "--gpu",
+            "yes",
+        ],
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - started
     match = re.search(r"(\d+) notebook\(s\) executed", done.stdout)
     if done.returncode != 0 or not match:
@@ -41,8 +53,11 @@ def main() -> int:
     print(f"\nfirst run:  {first:6.2f} s, {kernels_first} notebook(s) executed (one kernel each)")
     print(f"second run: {second:6.2f} s, {kernels_second} notebook(s) executed")
     print(f"unchanged run costs {100 * second / first:.1f} % of the first run")
-    (args.work / "bench_reproduce.json").write_text(json.dumps(
-        {"first_s": first, "second_s": second, "kernels_first": kernels_first, "kernels_second": kernels_second}))
+    (args.work / "bench_reproduce.json").write_text(
+        json.dumps(
+            {"first_s": first, "second_s": second, "kernels_first": kernels_first, "kernels_second": kernels_second}
+        )
+    )
     return 0 if kernels_second == 0 else 1
 
 

@@ -1,6 +1,6 @@
 """One-record rebuild under `mkdocs serve` vs a full build, read from MkDocs' own timings.
 
-    python benchmarks/bench_serve.py [--records 1000]
+python benchmarks/bench_serve.py [--records 1000]
 """
 
 from __future__ import annotations
@@ -31,12 +31,20 @@ def main() -> int:
     print(f"machine: {machine()}")
     make_catalog(args.work, args.records)
     config = write_site_config(args.work, hooks=True)
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(args.work / "s")],
-                   env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, check=True, cwd=args.work)  # warm the caches
-    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a",
-                               f"127.0.0.1:{args.port}"], cwd=args.work, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(args.work / "s")],
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        check=True,
+        cwd=args.work,
+    )  # warm the caches
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", f"127.0.0.1:{args.port}"],
+        cwd=args.work,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     times: list[float] = []
 
     def read() -> None:
@@ -64,10 +72,13 @@ def main() -> int:
         print("the rebuild was not observed")
         return 1
     full, rebuild = times[0], times[1]
-    print(f"\n{args.records} records: full build under serve {full:.1f} s; after editing one record {rebuild:.1f} s "
-          f"({100 * rebuild / full:.0f} % of a full build)")
-    (args.work / "bench_serve.json").write_text(json.dumps({"records": args.records, "full_s": full,
-                                                            "rebuild_s": rebuild}))
+    print(
+        f"\n{args.records} records: full build under serve {full:.1f} s; after editing one record {rebuild:.1f} s "
+        f"({100 * rebuild / full:.0f} % of a full build)"
+    )
+    (args.work / "bench_serve.json").write_text(
+        json.dumps({"records": args.records, "full_s": full, "rebuild_s": rebuild})
+    )
     return 0
 
 

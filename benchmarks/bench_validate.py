@@ -78,24 +78,46 @@ def main() -> int:
     t_plain, _ = plain_baseline(clean)
     t_cj, _ = check_jsonschema(clean)
     print(f"\n{args.records} valid records:")
-    print(f"  catalog validate (schemas + catalog rules + line numbers) {t_ours:6.2f} s  "
-          f"{args.records / t_ours:8.0f} records/s  problems: {n_problems}")
-    print(f"  plain SafeLoader + Draft202012Validator                 {t_plain:6.2f} s  "
-          f"{args.records / t_plain:8.0f} records/s  -> ours is {t_plain / t_ours:.1f}x faster")
-    print(f"  check-jsonschema CLI                                    {t_cj:6.2f} s  "
-          f"{args.records / t_cj:8.0f} records/s  -> ours is {t_cj / t_ours:.1f}x faster")
+    print(
+        f"  catalog validate (schemas + catalog rules + line numbers) {t_ours:6.2f} s  "
+        f"{args.records / t_ours:8.0f} records/s  problems: {n_problems}"
+    )
+    print(
+        f"  plain SafeLoader + Draft202012Validator                 {t_plain:6.2f} s  "
+        f"{args.records / t_plain:8.0f} records/s  -> ours is {t_plain / t_ours:.1f}x faster"
+    )
+    print(
+        f"  check-jsonschema CLI                                    {t_cj:6.2f} s  "
+        f"{args.records / t_cj:8.0f} records/s  -> ours is {t_cj / t_ours:.1f}x faster"
+    )
     b_ours, e_ours, _ = ours(broken)
     b_plain, e_plain = plain_baseline(broken)
     b_cj, e_cj = check_jsonschema(broken)
-    print(f"\nbroken corpus ({args.broken} defective records): errors found ours {len(e_ours)}, "
-          f"plain {len(e_plain)}, check-jsonschema {len(e_cj)}")
-    print(f"  identical (file, JSON path) sets: ours == plain {e_ours == e_plain}, "
-          f"ours == check-jsonschema {e_ours == e_cj}")
-    print(f"  times: ours {b_ours:.2f} s, plain {b_plain:.2f} s ({ratio(b_plain, b_ours)} of ours), "
-          f"check-jsonschema {b_cj:.2f} s")
-    result = {"records": args.records, "ours_s": t_ours, "plain_s": t_plain, "check_jsonschema_s": t_cj,
-              "broken": {"ours": len(e_ours), "plain": len(e_plain), "check_jsonschema": len(e_cj),
-                         "identical_plain": e_ours == e_plain, "identical_check_jsonschema": e_ours == e_cj}}
+    print(
+        f"\nbroken corpus ({args.broken} defective records): errors found ours {len(e_ours)}, "
+        f"plain {len(e_plain)}, check-jsonschema {len(e_cj)}"
+    )
+    print(
+        f"  identical (file, JSON path) sets: ours == plain {e_ours == e_plain}, "
+        f"ours == check-jsonschema {e_ours == e_cj}"
+    )
+    print(
+        f"  times: ours {b_ours:.2f} s, plain {b_plain:.2f} s ({ratio(b_plain, b_ours)} of ours), "
+        f"check-jsonschema {b_cj:.2f} s"
+    )
+    result = {
+        "records": args.records,
+        "ours_s": t_ours,
+        "plain_s": t_plain,
+        "check_jsonschema_s": t_cj,
+        "broken": {
+            "ours": len(e_ours),
+            "plain": len(e_plain),
+            "check_jsonschema": len(e_cj),
+            "identical_plain": e_ours == e_plain,
+            "identical_check_jsonschema": e_ours == e_cj,
+        },
+    }
     (args.work / "bench_validate.json").write_text(json.dumps(result, indent=1))
     return 0 if e_ours == e_plain == e_cj else 1
 

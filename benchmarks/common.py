@@ -22,8 +22,13 @@ print(json.dumps({"seconds": time.perf_counter() - start, "returncode": done.ret
 
 
 def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float]:
-    done = subprocess.run([sys.executable, "-c", _PROBE, str(cwd), *command], capture_output=True, text=True,
-                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(cwd), *command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+        check=True,
+    )
     result = json.loads(done.stdout)
     if result["returncode"] != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result['stderr']}")

@@ -46,13 +46,27 @@ def notebook(rng: random.Random, title: str) -> str:
     value = rng.randint(1, 99)
     cells = [
         {"cell_type": "markdown", "id": "intro", "metadata": {}, "source": [f"# {title}\n", "\n", paragraph(rng, 2)]},
-        {"cell_type": "code", "id": "check", "metadata": {}, "execution_count": 1,
-         "source": [f"# NBVAL_CHECK_OUTPUT\nprint({value} + 1)"],
-         "outputs": [{"output_type": "stream", "name": "stdout", "text": [f"{value + 1}\n"]}]},
+        {
+            "cell_type": "code",
+            "id": "check",
+            "metadata": {},
+            "execution_count": 1,
+            "source": [f"# NBVAL_CHECK_OUTPUT\nprint({value} + 1)"],
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": [f"{value + 1}\n"]}],
+        },
     ]
-    return json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 5, "metadata": {
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"}}}, indent=1)
+    return json.dumps(
+        {
+            "cells": cells,
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {
+                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                "language_info": {"name": "python"},
+            },
+        },
+        indent=1,
+    )
 
 
 def person(rng: random.Random, i: int) -> str:
@@ -62,16 +76,19 @@ def person(rng: random.Random, i: int) -> str:
 
 def write_dataset(root: Path, rng: random.Random, i: int) -> str:
     ident = f"dataset-{i:05d}"
-    files = "".join(f"  - name: part{j}.h5\n    url: https://example.org/{ident}/part{j}.h5\n"
-                    f"    size_bytes: {rng.randint(10**6, 10**9)}\n    sha256: {rng.getrandbits(256):064x}\n"
-                    for j in range(3))
+    files = "".join(
+        f"  - name: part{j}.h5\n    url: https://example.org/{ident}/part{j}.h5\n"
+        f"    size_bytes: {rng.randint(10**6, 10**9)}\n    sha256: {rng.getrandbits(256):064x}\n"
+        for j in range(3)
+    )
     (root / "datasets" / f"{ident}.yaml").write_text(
         f"id: {ident}\ntitle: {words(rng, 5).title()} dataset {i}\nsummary: {sentence(rng, 20)}\n"
         f"description: |\n  {paragraph(rng, 6)}\n\n  {paragraph(rng, 5)}\n"
         f"domain: {rng.choice(DOMAINS)}\nkeywords: [{rng.choice(WORDS)}, {rng.choice(WORDS)}-data]\n"
         f"doi: 10.5281/zenodo.{1000000 + i}\nlanding_page: https://example.org/{ident}\npublisher: Zenodo\n"
         f"license: CC-BY-4.0\naccess: open\ncreators: [Creator {i}, Creator {i + 1}]\nyear: {rng.randint(2010, 2025)}\n"
-        f"formats: [HDF5]\nfiles:\n{files}")
+        f"formats: [HDF5]\nfiles:\n{files}"
+    )
     return ident
 
 
@@ -83,10 +100,11 @@ def write_seminar(root: Path, rng: random.Random, i: int, usecases: list[str], d
     suggestions = "".join(f"    - {sentence(rng, 12)}\n" for _ in range(3))
     related = f"usecases: [{rng.choice(usecases)}]\n" if usecases else ""
     (folder / f"{ident}.yaml").write_text(
-        f"id: {ident}\ntitle: {words(rng, 7).capitalize()}\ndate: \"{day.isoformat()}\"\ntime: \"16:00\"\n"
+        f'id: {ident}\ntitle: {words(rng, 7).capitalize()}\ndate: "{day.isoformat()}"\ntime: "16:00"\n'
         f"timezone: Europe/Rome\nduration_minutes: 60\nspeakers:\n{person(rng, i)}abstract: |\n  {paragraph(rng, 5)}\n"
         f"minutes:\n  topic_summary: |\n    {paragraph(rng, 4)}\n  discussion: |\n    {paragraph(rng, 3)}\n"
-        f"  suggestions:\n{suggestions}{related}datasets: [{rng.choice(datasets)}]\ndomain: {rng.choice(DOMAINS)}\n")
+        f"  suggestions:\n{suggestions}{related}datasets: [{rng.choice(datasets)}]\ndomain: {rng.choice(DOMAINS)}\n"
+    )
     return ident
 
 
@@ -96,8 +114,10 @@ def write_usecase(root: Path, rng: random.Random, i: int, datasets: list[str]) -
     (folder / "notebooks").mkdir(parents=True, exist_ok=True)
     (folder / "notebooks" / "main.ipynb").write_text(notebook(rng, f"Use case {i}"))
     techniques = ", ".join(sorted(set(rng.sample(TECHNIQUES, 2))))
-    refs = "".join(f"  - title: {words(rng, 8).capitalize()}\n"
-                   f"    arxiv: \"{2000 + i % 500:04d}.{10000 + j:05d}\"\n" for j in range(2))
+    refs = "".join(
+        f'  - title: {words(rng, 8).capitalize()}\n    arxiv: "{2000 + i % 500:04d}.{10000 + j:05d}"\n'
+        for j in range(2)
+    )
     (folder / "usecase.yaml").write_text(
         f"id: {ident}\ntitle: {words(rng, 6).capitalize()} use case {i}\nsummary: {sentence(rng, 25)}\n"
         f"description: |\n  {paragraph(rng, 7)}\n\n  {paragraph(rng, 6)}\n"
@@ -106,7 +126,8 @@ def write_usecase(root: Path, rng: random.Random, i: int, datasets: list[str]) -
         f"datasets: [{rng.choice(datasets)}, {rng.choice(datasets)}]\n".replace(", ]", "]")
         + "notebooks:\n  - path: notebooks/main.ipynb\n    title: Main notebook\n"
         + f"    gpu: {rng.choice(['none', 'none', 'optional', 'required'])}\n"
-        + f"references:\n{refs}license: Apache-2.0\ncreated: \"2024-{1 + i % 12:02d}-{1 + i % 28:02d}\"\n")
+        + f'references:\n{refs}license: Apache-2.0\ncreated: "2024-{1 + i % 12:02d}-{1 + i % 28:02d}"\n'
+    )
     return ident
 
 
@@ -116,7 +137,7 @@ def dedupe_datasets(root: Path) -> None:
         lines = record.read_text().splitlines()
         for n, line in enumerate(lines):
             if line.startswith("datasets: ["):
-                ids = list(dict.fromkeys(x.strip() for x in line[len("datasets: ["):-1].split(",")))
+                ids = list(dict.fromkeys(x.strip() for x in line[len("datasets: [") : -1].split(",")))
                 lines[n] = f"datasets: [{', '.join(ids)}]"
         record.write_text("\n".join(lines) + "\n")
 
@@ -173,8 +194,10 @@ def write_site_config(root: Path, hooks: bool, docs_dir: str | None = None) -> P
         head = head.replace(f"hooks:\n  - {REPO / 'hooks' / 'kb_site.py'}\n", "")
         head = head.replace("plugins:\n  - search\n", "plugins:\n  - search\n" + JUPYTER_PLUGIN)
     config = root / "mkdocs.yml"
-    extra = "\nextra:\n  catalog:\n    repository: https://github.com/example-org/kb\n    hub: https://hub.example.org\n"
-    config.write_text(head.replace("!ENV [KB_SITE_URL, \"\"]", "\"\"") + (extra if hooks else "\n"))
+    extra = (
+        "\nextra:\n  catalog:\n    repository: https://github.com/example-org/kb\n    hub: https://hub.example.org\n"
+    )
+    config.write_text(head.replace('!ENV [KB_SITE_URL, ""]', '""') + (extra if hooks else "\n"))
     return config
 
 
@@ -187,8 +210,9 @@ def write_markdown_site(catalog_root: Path, out: Path) -> Path:
     from catalog.validate import load_catalog
 
     catalog = load_catalog(catalog_root)
-    settings = SiteSettings.from_mapping({"repository": "https://github.com/example-org/kb",
-                                          "hub": "https://hub.example.org"})
+    settings = SiteSettings.from_mapping(
+        {"repository": "https://github.com/example-org/kb", "hub": "https://hub.example.org"}
+    )
     site = render_site(catalog, settings, {}, dt.date(2026, 11, 26))
     docs = out / "docs"
     if docs.exists():

@@ -16,10 +16,19 @@ from typing import Any
 
 from .loader import parse_yaml
 
-FORK_TRIGGERS = {"pull_request", "pull_request_target", "workflow_run", "issue_comment",
-                 "pull_request_review", "pull_request_review_comment"}
-SAME_REPO_GATES = ("head.repo.full_name == github.repository", "head.repo.fork == false",
-                   "github.event.pull_request.head.repo.fork != true")
+FORK_TRIGGERS = {
+    "pull_request",
+    "pull_request_target",
+    "workflow_run",
+    "issue_comment",
+    "pull_request_review",
+    "pull_request_review_comment",
+}
+SAME_REPO_GATES = (
+    "head.repo.full_name == github.repository",
+    "head.repo.fork == false",
+    "github.event.pull_request.head.repo.fork != true",
+)
 HEAD_REFS = ("github.event.pull_request.head", "github.head_ref", "refs/pull/")
 
 
@@ -78,14 +87,28 @@ def audit_github_workflow(doc: dict[str, Any], file: str) -> list[Finding]:
                 step_text = json.dumps(step)
                 checks_out = "actions/checkout" in str(step.get("uses", "")) or "checkout" in str(step.get("run", ""))
                 if checks_out and any(ref in step_text for ref in HEAD_REFS):
-                    findings.append(Finding(file, name, "CI2", "pull_request_target checks out the pull request's "
-                                                               "head: untrusted code runs with repository secrets"))
+                    findings.append(
+                        Finding(
+                            file,
+                            name,
+                            "CI2",
+                            "pull_request_target checks out the pull request's "
+                            "head: untrusted code runs with repository secrets",
+                        )
+                    )
         if not is_privileged_runner(job):
             continue
         if fork_reachable and not is_gated(job):
-            findings.append(Finding(file, name, "CI1", f"runs on a self-hosted/GPU runner and is triggered by "
-                                                       f"{', '.join(sorted(fork_reachable))} without a maintainer "
-                                                       "gate (environment approval, same-repo check or label)"))
+            findings.append(
+                Finding(
+                    file,
+                    name,
+                    "CI1",
+                    f"runs on a self-hosted/GPU runner and is triggered by "
+                    f"{', '.join(sorted(fork_reachable))} without a maintainer "
+                    "gate (environment approval, same-repo check or label)",
+                )
+            )
         permissions = job.get("permissions", doc.get("permissions"))
         if permissions not in ({}, "{}"):
             findings.append(Finding(file, name, "CI3", "a self-hosted/GPU job must declare `permissions: {}`"))
@@ -115,8 +138,15 @@ def audit_gitlab_ci(doc: dict[str, Any], file: str) -> list[Finding]:
             condition = str(rule.get("if", "")) if isinstance(rule, dict) else ""
             manual = isinstance(rule, dict) and rule.get("when") in ("manual", "never")
             if ("merge_request" in condition or not condition) and not manual:
-                findings.append(Finding(file, name, "CI1", "GPU/trigger job can run for merge-request code "
-                                                           f"(rule {condition or 'always'!r}) without a manual gate"))
+                findings.append(
+                    Finding(
+                        file,
+                        name,
+                        "CI1",
+                        "GPU/trigger job can run for merge-request code "
+                        f"(rule {condition or 'always'!r}) without a manual gate",
+                    )
+                )
         if "secrets" in job:
             findings.append(Finding(file, name, "CI3", "a GPU job must not receive secrets"))
     return findings

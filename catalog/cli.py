@@ -71,8 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=sorted(FORMATTERS), default="text")
     p.add_argument("--output", help="write the report here instead of standard output")
     p.add_argument("--strict", action="store_true", help="warnings fail too")
-    p.add_argument("--changed", nargs="?", const="origin/main", metavar="BASE",
-                   help="only files changed against a git base (default origin/main) and records they touch")
+    p.add_argument(
+        "--changed",
+        nargs="?",
+        const="origin/main",
+        metavar="BASE",
+        help="only files changed against a git base (default origin/main) and records they touch",
+    )
     p.set_defaults(func=cmd_validate)
 
     for register in _REGISTRARS:

@@ -149,8 +149,12 @@ def _plan_from_args(args: argparse.Namespace, gpu_available: bool):
         raise UsageError(str(exc)) from exc
     if selection == []:
         return root, results, store, []
-    return root, results, store, plan_runs(catalog, store, usecases=selection, force=args.force,
-                                           gpu_available=gpu_available, shard=shard)
+    return (
+        root,
+        results,
+        store,
+        plan_runs(catalog, store, usecases=selection, force=args.force, gpu_available=gpu_available, shard=shard),
+    )
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
@@ -205,8 +209,13 @@ def register_reproduce(sub: argparse._SubParsersAction) -> None:  # type: ignore
     p = sub.add_parser("reproduce", help="run due notebooks with nbval and record their verdicts")
     p.add_argument("usecases", nargs="*", metavar="USECASE", help="only these use cases")
     p.add_argument("--root", help="catalog root (default: current folder)")
-    p.add_argument("--changed", nargs="?", const="origin/main", metavar="BASE",
-                   help="only use cases changed against a git base (default origin/main)")
+    p.add_argument(
+        "--changed",
+        nargs="?",
+        const="origin/main",
+        metavar="BASE",
+        help="only use cases changed against a git base (default origin/main)",
+    )
     p.add_argument("--force", action="store_true", help="run even notebooks unchanged since their last pass")
     p.add_argument("--gpu", choices=["auto", "yes", "no"], default="auto", help="GPU present? (auto: nvidia-smi)")
     p.add_argument("--shard", default="1/1", metavar="I/N", help="run only the I-th of N equal shares")
@@ -284,8 +293,17 @@ def cmd_links(args: argparse.Namespace) -> int:
     for check in checks:
         state = verdict(history[check.url])
         for use in uses[check.url]:
-            report.append({"url": check.url, "state": state, "last": check.state, "status": check.status,
-                           "detail": check.detail, "file": use.file, "path": use.path})
+            report.append(
+                {
+                    "url": check.url,
+                    "state": state,
+                    "last": check.state,
+                    "status": check.status,
+                    "detail": check.detail,
+                    "file": use.file,
+                    "path": use.path,
+                }
+            )
     if args.format == "json":
         print(json.dumps(report, indent=1))
     else:
@@ -294,8 +312,10 @@ def cmd_links(args: argparse.Namespace) -> int:
                 continue
             level = "error" if item["state"] == "broken" else "warning"
             if args.format == "github":
-                print(f"::{level} file={item['file']},title=link {item['state']}::{item['url']} at {item['path']}: "
-                      f"{item['detail']}")
+                print(
+                    f"::{level} file={item['file']},title=link {item['state']}::{item['url']} at {item['path']}: "
+                    f"{item['detail']}"
+                )
             else:
                 print(f"{item['file']}: {level}: {item['url']} at {item['path']} is {item['state']} ({item['detail']})")
         counts: dict[str, int] = {}
@@ -309,8 +329,10 @@ def cmd_links(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="kb-verify-") as scratch:
             for check in verify_files(catalog, Path(scratch), args.max_file_bytes, policy):
                 bad_files += check.state == "checksum-error"
-                print(f"datasets/{check.dataset}.yaml: file {check.name}: {check.state}"
-                      + (f" ({check.detail})" if check.detail else ""))
+                print(
+                    f"datasets/{check.dataset}.yaml: file {check.name}: {check.state}"
+                    + (f" ({check.detail})" if check.detail else "")
+                )
     return 1 if bad_files or any(item["state"] == "broken" for item in report) else 0
 
 

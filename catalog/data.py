@@ -69,8 +69,15 @@ def file_spec(dataset_id: str, filename: str, root: Path) -> FileSpec:
         raise FetchError(f"dataset {dataset_id!r}: its record is invalid ({details})")
     for entry in record.data.get("files", []):
         if entry["name"] == filename:
-            return FileSpec(dataset_id, filename, entry.get("url"), entry.get("size_bytes"), entry.get("sha256"),
-                            entry.get("md5"), entry.get("bundled"))
+            return FileSpec(
+                dataset_id,
+                filename,
+                entry.get("url"),
+                entry.get("size_bytes"),
+                entry.get("sha256"),
+                entry.get("md5"),
+                entry.get("bundled"),
+            )
     names = ", ".join(f["name"] for f in record.data.get("files", [])) or "none"
     raise FetchError(f"dataset {dataset_id!r} lists no file {filename!r} (files: {names})")
 
@@ -113,8 +120,14 @@ def _bundled_path(spec: FileSpec) -> Path | None:
     return None
 
 
-def _download(url: str, target: Path, spec: FileSpec, session: requests.Session, policy: HttpPolicy,
-              progress: Callable[[int, int | None], None] | None) -> None:
+def _download(
+    url: str,
+    target: Path,
+    spec: FileSpec,
+    session: requests.Session,
+    policy: HttpPolicy,
+    progress: Callable[[int, int | None], None] | None,
+) -> None:
     """Stream `url` into `target` via a temporary file; `target` changes only on success."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")

@@ -15,9 +15,7 @@ def find_record_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]
     problems: list[Problem] = []
 
     def misplaced(path: Path, hint: str) -> None:
-        problems.append(
-            Problem("KB211", "file is not where its kind belongs", relative_name(path, root), hint=hint)
-        )
+        problems.append(Problem("KB211", "file is not where its kind belongs", relative_name(path, root), hint=hint))
 
     usecases = root / "usecases"
     if usecases.is_dir():

@@ -62,7 +62,10 @@ def request_with_retries(
         response: requests.Response | None = None
         try:
             response = session.request(
-                method, url, stream=stream, timeout=(policy.connect_timeout, policy.read_timeout),
+                method,
+                url,
+                stream=stream,
+                timeout=(policy.connect_timeout, policy.read_timeout),
                 allow_redirects=True,
             )
             if response.status_code not in RETRY_STATUS:

@@ -175,9 +175,7 @@ class _Build:
             # One report is enough (an alias bomb would otherwise yield thousands).
             if not self._alias_reported:
                 self._alias_reported = True
-                self.problem(
-                    "KB005", node, "anchors/aliases are not allowed", parts, "write the value out in full"
-                )
+                self.problem("KB005", node, "anchors/aliases are not allowed", parts, "write the value out in full")
             return None
         self._seen.add(id(node))
         if isinstance(node, yaml.MappingNode):

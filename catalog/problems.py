@@ -69,10 +69,7 @@ class Problem:
     def as_text(self) -> str:
         hint = f" (hint: {self.hint})" if self.hint else ""
         where = f" at {self.path}" if self.path and self.path != "$" else ""
-        return (
-            f"{self.file}:{self.line}:{self.column}: {self.severity.value} {self.code} "
-            f"{self.message}{where}{hint}"
-        )
+        return f"{self.file}:{self.line}:{self.column}: {self.severity.value} {self.code} {self.message}{where}{hint}"
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)

@@ -15,8 +15,9 @@ from .problems import Problem, Severity
 PUBLIC_ACCESS = ("open", "registration")
 
 
-def _problem(record: Record, code: str, message: str, parts: JsonPath, hint: str = "",
-             severity: Severity = Severity.ERROR) -> Problem:
+def _problem(
+    record: Record, code: str, message: str, parts: JsonPath, hint: str = "", severity: Severity = Severity.ERROR
+) -> Problem:
     line, col = record.lines.locate(parts)
     return Problem(code, message, record.file, line, col, json_path(parts), severity, hint)
 
@@ -45,8 +46,15 @@ def check_id_matches_location(record: Record) -> list[Problem]:
     stem = expected_stem(record)
     if isinstance(declared, str) and declared != stem:
         where = "folder" if record.kind == "usecase" else "file"
-        problems.append(_problem(record, "KB201", f"id {declared!r} does not match the {where} name {stem!r}",
-                                 ("id",), f"rename the {where} or set id: {stem}"))
+        problems.append(
+            _problem(
+                record,
+                "KB201",
+                f"id {declared!r} does not match the {where} name {stem!r}",
+                ("id",),
+                f"rename the {where} or set id: {stem}",
+            )
+        )
     if record.kind == "seminar":
         date = record.data.get("date")
         folder = record.path.parent.name
@@ -55,13 +63,27 @@ def check_id_matches_location(record: Record) -> list[Problem]:
         elif isinstance(date, str) and len(date) >= 4:
             expected = date[:4]
             if isinstance(declared, str) and not declared.startswith(date):
-                problems.append(_problem(record, "KB201", f"seminar id {declared!r} must start with its date {date}",
-                                         ("id",), f"name it {date}-<slug>"))
+                problems.append(
+                    _problem(
+                        record,
+                        "KB201",
+                        f"seminar id {declared!r} must start with its date {date}",
+                        ("id",),
+                        f"name it {date}-<slug>",
+                    )
+                )
         else:
             return problems
         if folder != expected:
-            problems.append(_problem(record, "KB211", f"seminar is in seminars/{folder}/ but its date says {expected}",
-                                     ("date",), f"move it to seminars/{expected}/"))
+            problems.append(
+                _problem(
+                    record,
+                    "KB211",
+                    f"seminar is in seminars/{folder}/ but its date says {expected}",
+                    ("date",),
+                    f"move it to seminars/{expected}/",
+                )
+            )
     return problems
 
 
@@ -76,8 +98,9 @@ def check_references(record: Record, catalog: Catalog) -> list[Problem]:
             if isinstance(target, str) and target not in known:
                 match = difflib.get_close_matches(target, list(known), n=1, cutoff=0.6)
                 hint = f"did you mean {match[0]!r}?" if match else f"add {target_kind} record {target!r} first"
-                problems.append(_problem(record, "KB203", f"{target_kind} {target!r} does not exist",
-                                         (field_name, index), hint))
+                problems.append(
+                    _problem(record, "KB203", f"{target_kind} {target!r} does not exist", (field_name, index), hint)
+                )
     return problems
 
 
@@ -86,14 +109,27 @@ def check_usecase_content(record: Record, catalog: Catalog) -> list[Problem]:
     data = record.data
     notebooks = data.get("notebooks") or []
     if not notebooks:
-        problems.append(_problem(record, "KB204", "a use case needs at least one notebook", ("notebooks",),
-                                 "add notebooks: [{path: notebooks/NAME.ipynb, title: ...}]"))
+        problems.append(
+            _problem(
+                record,
+                "KB204",
+                "a use case needs at least one notebook",
+                ("notebooks",),
+                "add notebooks: [{path: notebooks/NAME.ipynb, title: ...}]",
+            )
+        )
     listed = data.get("datasets") or []
     datasets = [catalog.datasets[d] for d in listed if d in catalog.datasets]
     if len(datasets) == len(listed) and not any(d.data.get("access") in PUBLIC_ACCESS for d in datasets):
-        problems.append(_problem(record, "KB205", "a use case needs at least one public dataset "
-                                 "(access: open or registration)", ("datasets",),
-                                 "link a dataset record whose access is open or registration"))
+        problems.append(
+            _problem(
+                record,
+                "KB205",
+                "a use case needs at least one public dataset (access: open or registration)",
+                ("datasets",),
+                "link a dataset record whose access is open or registration",
+            )
+        )
     for index, notebook in enumerate(notebooks):
         problems += check_notebook(record, index, notebook["path"])
     requirements = (data.get("environment") or {}).get("requirements")
@@ -106,11 +142,25 @@ def check_inside_folder(record: Record, relative: str, parts: JsonPath, what: st
     folder = record.folder.resolve()
     target = (folder / relative).resolve()
     if not target.is_relative_to(folder):
-        return [_problem(record, "KB212", f"{what} {relative!r} is outside the use case folder", parts,
-                         "paths are relative to the use case folder and stay inside it")]
+        return [
+            _problem(
+                record,
+                "KB212",
+                f"{what} {relative!r} is outside the use case folder",
+                parts,
+                "paths are relative to the use case folder and stay inside it",
+            )
+        ]
     if not target.is_file():
-        return [_problem(record, "KB213", f"{what} {relative!r} does not exist", parts,
-                         f"create {record.folder.name}/{relative} or fix the path")]
+        return [
+            _problem(
+                record,
+                "KB213",
+                f"{what} {relative!r} does not exist",
+                parts,
+                f"create {record.folder.name}/{relative} or fix the path",
+            )
+        ]
     return []
 
 
@@ -118,20 +168,35 @@ def check_notebook(record: Record, index: int, relative: str) -> list[Problem]:
     parts = ("notebooks", index, "path")
     missing = check_inside_folder(record, relative, parts, "notebook")
     if missing:
-        return [p if p.code == "KB212" else Problem("KB206", p.message, p.file, p.line, p.column, p.path, p.severity,
-                                                     p.hint) for p in missing]
+        return [
+            p
+            if p.code == "KB212"
+            else Problem("KB206", p.message, p.file, p.line, p.column, p.path, p.severity, p.hint)
+            for p in missing
+        ]
     path = record.folder / relative
     try:
         notebook = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return [_problem(record, "KB207", f"notebook {relative!r} is not valid JSON: {exc}", parts,
-                         "save it again from Jupyter")]
+        return [
+            _problem(
+                record, "KB207", f"notebook {relative!r} is not valid JSON: {exc}", parts, "save it again from Jupyter"
+            )
+        ]
     problem = notebook_defect(notebook)
     if problem:
         code, message = problem
-        return [_problem(record, code, f"notebook {relative!r}: {message}", parts,
-                         "open it in JupyterLab, choose a Python 3 kernel and save" if code == "KB208"
-                         else "save it again from Jupyter (nbformat 4)")]
+        return [
+            _problem(
+                record,
+                code,
+                f"notebook {relative!r}: {message}",
+                parts,
+                "open it in JupyterLab, choose a Python 3 kernel and save"
+                if code == "KB208"
+                else "save it again from Jupyter (nbformat 4)",
+            )
+        ]
     return []
 
 
@@ -164,11 +229,24 @@ def check_seminar_dates(record: Record, today: dt.date) -> list[Problem]:
         return []
     has_minutes = bool(record.data.get("minutes"))
     if date < today and not has_minutes:
-        return [_problem(record, "KB209", f"the seminar of {date} has no minutes yet", ("date",),
-                         "add minutes: {topic_summary: ..., discussion: ..., suggestions: [...]}",
-                         Severity.WARNING)]
+        return [
+            _problem(
+                record,
+                "KB209",
+                f"the seminar of {date} has no minutes yet",
+                ("date",),
+                "add minutes: {topic_summary: ..., discussion: ..., suggestions: [...]}",
+                Severity.WARNING,
+            )
+        ]
     if date > today and has_minutes:
-        return [_problem(record, "KB210", f"the seminar of {date} is in the future but has minutes",
-                         ("minutes",), "remove the minutes or correct the date")]
+        return [
+            _problem(
+                record,
+                "KB210",
+                f"the seminar of {date} is in the future but has minutes",
+                ("minutes",),
+                "remove the minutes or correct the date",
+            )
+        ]
     return []
-

@@ -36,8 +36,9 @@ def schema_line(kind: str, target: Path, root: Path) -> str:
 
 def author_name(root: Path) -> str:
     try:
-        name = subprocess.run(["git", "config", "user.name"], cwd=root, capture_output=True, text=True,
-                              timeout=5).stdout.strip()
+        name = subprocess.run(
+            ["git", "config", "user.name"], cwd=root, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         name = ""
     return name if re.fullmatch(r"[^\n\r<>]{2,120}", name) else "Your Name"
@@ -45,22 +46,62 @@ def author_name(root: Path) -> str:
 
 def notebook_template(title: str) -> str:
     cells = [
-        {"cell_type": "markdown", "id": "about", "metadata": {}, "source": [f"# {title}\n", "\n",
-                                                             "What this notebook shows, in two sentences."]},
-        {"cell_type": "code", "id": "seed", "metadata": {}, "execution_count": None, "outputs": [], "source": [
-            "# Seed every source of randomness so that CI reproduces the outputs.\n",
-            "import random\n", "\n", "import numpy as np\n", "\n", "SEED = 12345\n", "random.seed(SEED)\n",
-            "rng = np.random.default_rng(SEED)"]},
-        {"cell_type": "code", "id": "data", "metadata": {}, "execution_count": None, "outputs": [], "source": [
-            "# Get data through the catalog so it is verified and cached:\n",
-            "# from catalog.data import fetch\n", "# path = fetch(\"<dataset-id>\", \"<file name>\")"]},
-        {"cell_type": "code", "id": "check", "metadata": {}, "execution_count": 1,
-         "outputs": [{"output_type": "stream", "name": "stdout", "text": ["3\n"]}], "source": [
-             "# NBVAL_CHECK_OUTPUT  <- nbval compares this cell's output with the stored one\n", "print(1 + 2)"]},
+        {
+            "cell_type": "markdown",
+            "id": "about",
+            "metadata": {},
+            "source": [f"# {title}\n", "\n", "What this notebook shows, in two sentences."],
+        },
+        {
+            "cell_type": "code",
+            "id": "seed",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": [
+                "# Seed every source of randomness so that CI reproduces the outputs.\n",
+                "import random\n",
+                "\n",
+                "import numpy as np\n",
+                "\n",
+                "SEED = 12345\n",
+                "random.seed(SEED)\n",
+                "rng = np.random.default_rng(SEED)",
+            ],
+        },
+        {
+            "cell_type": "code",
+            "id": "data",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": [
+                "# Get data through the catalog so it is verified and cached:\n",
+                "# from catalog.data import fetch\n",
+                '# path = fetch("<dataset-id>", "<file name>")',
+            ],
+        },
+        {
+            "cell_type": "code",
+            "id": "check",
+            "metadata": {},
+            "execution_count": 1,
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": ["3\n"]}],
+            "source": [
+                "# NBVAL_CHECK_OUTPUT  <- nbval compares this cell's output with the stored one\n",
+                "print(1 + 2)",
+            ],
+        },
     ]
-    notebook = {"cells": cells, "nbformat": 4, "nbformat_minor": 5, "metadata": {
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"}}}
+    notebook = {
+        "cells": cells,
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+    }
     return json.dumps(notebook, indent=1) + "\n"
 
 
@@ -69,13 +110,18 @@ def new_usecase(catalog: Catalog, ident: str, dataset: str | None) -> Scaffold:
     public = sorted(d.id for d in catalog.datasets.values() if d.data.get("access") in PUBLIC_ACCESS)
     chosen = dataset or (public[0] if public else None)
     if chosen is None or chosen not in catalog.datasets:
-        raise ScaffoldError("a use case needs a public dataset record; add one first (catalog new dataset ID)"
-                            if chosen is None else f"no dataset {chosen!r}")
+        raise ScaffoldError(
+            "a use case needs a public dataset record; add one first (catalog new dataset ID)"
+            if chosen is None
+            else f"no dataset {chosen!r}"
+        )
     folder = root / "usecases" / ident
     record = folder / "usecase.yaml"
     today = dt.date.today().isoformat()
-    text = schema_line("usecase", record, root) + f"""id: {ident}
-title: {ident.replace('-', ' ').capitalize()}
+    text = (
+        schema_line("usecase", record, root)
+        + f"""id: {ident}
+title: {ident.replace("-", " ").capitalize()}
 summary: One or two plain sentences saying what the use case does and on which data.
 description: |
   What problem it solves, which method it uses, and what the notebooks show.
@@ -86,7 +132,7 @@ authors:
     affiliation: INFN
 datasets: [{chosen}]  # ids of dataset records; at least one must be open or registration
 notebooks:
-  - path: notebooks/{ident.replace('-', '_')}.ipynb
+  - path: notebooks/{ident.replace("-", "_")}.ipynb
     title: Main notebook
     nbval: lax
     cell_timeout: 300
@@ -97,20 +143,27 @@ environment:
 license: Apache-2.0
 created: "{today}"
 """
-    files = {record: text,
-             folder / "notebooks" / f"{ident.replace('-', '_')}.ipynb": notebook_template(ident),
-             folder / "requirements.txt": "numpy\n"}
-    steps = [f"edit {record.relative_to(root)} (title, summary, domain, techniques, authors, datasets)",
-             f"write the notebook in {folder.relative_to(root)}/notebooks/ and save it with its outputs",
-             f"catalog validate {record.relative_to(root)}",
-             f"catalog reproduce {ident}   # runs it with nbval as CI will"]
+    )
+    files = {
+        record: text,
+        folder / "notebooks" / f"{ident.replace('-', '_')}.ipynb": notebook_template(ident),
+        folder / "requirements.txt": "numpy\n",
+    }
+    steps = [
+        f"edit {record.relative_to(root)} (title, summary, domain, techniques, authors, datasets)",
+        f"write the notebook in {folder.relative_to(root)}/notebooks/ and save it with its outputs",
+        f"catalog validate {record.relative_to(root)}",
+        f"catalog reproduce {ident}   # runs it with nbval as CI will",
+    ]
     return Scaffold(files, steps)
 
 
 def new_dataset(catalog: Catalog, ident: str) -> Scaffold:
     target = catalog.root / "datasets" / f"{ident}.yaml"
-    text = schema_line("dataset", target, catalog.root) + f"""id: {ident}
-title: {ident.replace('-', ' ').capitalize()}
+    text = (
+        schema_line("dataset", target, catalog.root)
+        + f"""id: {ident}
+title: {ident.replace("-", " ").capitalize()}
 summary: One or two plain sentences on what the data are.
 domain: other
 license: unknown  # an SPDX id such as CC-BY-4.0 once known
@@ -123,8 +176,14 @@ access: open  # open | registration | restricted
 #     size_bytes: 123
 #     sha256: <64 hex digits>
 """
-    return Scaffold({target: text}, [f"fill in {target.relative_to(catalog.root)} from the publisher's page",
-                                     f"catalog validate {target.relative_to(catalog.root)}"])
+    )
+    return Scaffold(
+        {target: text},
+        [
+            f"fill in {target.relative_to(catalog.root)} from the publisher's page",
+            f"catalog validate {target.relative_to(catalog.root)}",
+        ],
+    )
 
 
 def new_seminar(catalog: Catalog, ident: str) -> Scaffold:
@@ -144,8 +203,10 @@ def new_seminar(catalog: Catalog, ident: str) -> Scaffold:
   suggestions:
     - One suggestion from the audience per item.
 """
-    text = schema_line("seminar", target, catalog.root) + f"""id: {ident}
-title: {ident[11:].replace('-', ' ').capitalize() or 'Seminar'}
+    text = (
+        schema_line("seminar", target, catalog.root)
+        + f"""id: {ident}
+title: {ident[11:].replace("-", " ").capitalize() or "Seminar"}
 date: "{date.isoformat()}"
 time: "16:00"
 timezone: Europe/Rome
@@ -156,8 +217,14 @@ duration_minutes: 60
 # abstract: |
 #   ...
 {minutes}"""
-    return Scaffold({target: text}, [f"fill in {target.relative_to(catalog.root)}; add minutes after the seminar",
-                                     f"catalog validate {target.relative_to(catalog.root)}"])
+    )
+    return Scaffold(
+        {target: text},
+        [
+            f"fill in {target.relative_to(catalog.root)}; add minutes after the seminar",
+            f"catalog validate {target.relative_to(catalog.root)}",
+        ],
+    )
 
 
 def scaffold(catalog: Catalog, kind: str, ident: str, dataset: str | None = None) -> Scaffold:
@@ -165,8 +232,11 @@ def scaffold(catalog: Catalog, kind: str, ident: str, dataset: str | None = None
         raise ScaffoldError(f"{ident!r} is not a valid id: lower-case letters, digits and single hyphens, 3-80")
     if ident in catalog.records[kind]:
         raise ScaffoldError(f"a {kind} with id {ident!r} already exists ({catalog.records[kind][ident].file})")
-    made = {"usecase": lambda: new_usecase(catalog, ident, dataset), "dataset": lambda: new_dataset(catalog, ident),
-            "seminar": lambda: new_seminar(catalog, ident)}[kind]()
+    made = {
+        "usecase": lambda: new_usecase(catalog, ident, dataset),
+        "dataset": lambda: new_dataset(catalog, ident),
+        "seminar": lambda: new_seminar(catalog, ident),
+    }[kind]()
     existing = [p for p in made.files if p.exists()]
     if existing or (kind == "usecase" and (catalog.root / "usecases" / ident).exists()):
         shown = existing[0] if existing else catalog.root / "usecases" / ident

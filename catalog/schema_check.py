@@ -159,8 +159,16 @@ def _to_problem(err: ValidationError, lines: LineMap, file: str) -> Problem:
     elif kind in ("anyOf", "oneOf"):
         options = [sub.message.split("'")[1] for sub in err.context if sub.validator == "required"]
         code, message = "KB101", "needs at least one of: " + ", ".join(options)
-    elif kind in ("minItems", "maxItems", "minLength", "maxLength", "minimum", "maximum", "uniqueItems",
-                  "minProperties"):
+    elif kind in (
+        "minItems",
+        "maxItems",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "uniqueItems",
+        "minProperties",
+    ):
         code = "KB106"
     line, col = lines.locate(parts, key=key_pos)
     return Problem(code, message, file, line, col, json_path(parts), hint=hint)

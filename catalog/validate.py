@@ -54,8 +54,15 @@ def _named_after_id(record: Record) -> bool:
 def _duplicate(record: Record, first: Record) -> list[Problem]:
     line, col = record.lines.locate(("id",))
     return [
-        Problem("KB202", f"duplicate {record.kind} id {record.id!r} (also in {first.file})", record.file, line, col,
-                "$.id", hint="ids are unique per kind; rename one")
+        Problem(
+            "KB202",
+            f"duplicate {record.kind} id {record.id!r} (also in {first.file})",
+            record.file,
+            line,
+            col,
+            "$.id",
+            hint="ids are unique per kind; rename one",
+        )
     ]
 
 

@@ -51,8 +51,14 @@ def on_config(config):
         links = read_history(root / settings.get("links", "results/links.json"))
     except (StoreError, ValueError) as exc:
         raise PluginError(str(exc)) from exc
-    _state.update(root=root, catalog=catalog, statuses=statuses, history=history, links=links,
-                  settings=SiteSettings.from_mapping(settings, config.site_url or ""))
+    _state.update(
+        root=root,
+        catalog=catalog,
+        statuses=statuses,
+        history=history,
+        links=links,
+        settings=SiteSettings.from_mapping(settings, config.site_url or ""),
+    )
     gc.freeze()  # see on_files
     for folder in ("usecases", "datasets", "seminars"):
         if (root / folder).is_dir() and str(root / folder) not in config.watch:

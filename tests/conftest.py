@@ -51,8 +51,9 @@ def copy_site_fixture(target: Path, source: Path = FIXTURES / "site") -> Path:
 
 
 def build(config: Path, site_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["catalog", "build", "-f", str(config), "-d", str(site_dir)], cwd=config.parent,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        ["catalog", "build", "-f", str(config), "-d", str(site_dir)], cwd=config.parent, capture_output=True, text=True
+    )
 
 
 @pytest.fixture(scope="session")

@@ -88,8 +88,10 @@ def test_bad_record_is_reported_precisely(case: Case, base_catalog: Path, run_cl
     assert "Traceback" not in err
     for want in case.expected:
         matches = [
-            p for p in problems
-            if p["code"] == want.code and (p["line"], p["column"]) == (want.line, want.column)
+            p
+            for p in problems
+            if p["code"] == want.code
+            and (p["line"], p["column"]) == (want.line, want.column)
             and (want.path is None or p["path"] == want.path)
             and want.fragment in f"{p['message']} (hint: {p['hint']})"
         ]
@@ -103,8 +105,10 @@ def test_bad_record_is_reported_precisely(case: Case, base_catalog: Path, run_cl
     assert len(annotations) == len(case.expected)
     for want in case.expected:
         level = "warning" if case.severity == "warning" else "error"
-        assert any(line.startswith(f"::{level} file={name},line={want.line},col={want.column},title={want.code}::")
-                   for line in annotations), annotations
+        assert any(
+            line.startswith(f"::{level} file={name},line={want.line},col={want.column},title={want.code}::")
+            for line in annotations
+        ), annotations
 
 
 def test_warning_fails_with_strict(base_catalog: Path, run_cli) -> None:

@@ -45,8 +45,16 @@ def browser() -> Iterator[object]:
     with sync_api.sync_playwright() as p:
         instance = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--headless",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield instance
         instance.close()
@@ -55,8 +63,9 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser, server: str):
     context = browser.new_context()
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server)
-                  else route.abort())  # nothing leaves 127.0.0.1
+    context.route(
+        "**/*", lambda route: route.continue_() if route.request.url.startswith(server) else route.abort()
+    )  # nothing leaves 127.0.0.1
     tab = context.new_page()
     tab.errors = []
     tab.on("console", lambda msg: tab.errors.append(msg.text) if msg.type == "error" else None)
@@ -68,12 +77,19 @@ def page(browser, server: str):
 def test_usecase_page_has_exact_nbgitpuller_link_and_no_console_error(page, server: str) -> None:
     page.goto(f"{server}/usecases/jet-gnn/")
     link = page.locator("a.kb-launch-jupyterhub").first
-    expected = nbgitpuller_url("https://hub.example.org", "https://github.com/example-org/kb-demo", "main",
-                               "usecases/jet-gnn/notebooks/train.ipynb")
+    expected = nbgitpuller_url(
+        "https://hub.example.org",
+        "https://github.com/example-org/kb-demo",
+        "main",
+        "usecases/jet-gnn/notebooks/train.ipynb",
+    )
     assert link.get_attribute("href") == expected
     query = parse_qs(urlsplit(expected).query)
-    assert query == {"repo": ["https://github.com/example-org/kb-demo"],
-                     "urlpath": ["lab/tree/kb-demo/usecases/jet-gnn/notebooks/train.ipynb"], "branch": ["main"]}
+    assert query == {
+        "repo": ["https://github.com/example-org/kb-demo"],
+        "urlpath": ["lab/tree/kb-demo/usecases/jet-gnn/notebooks/train.ipynb"],
+        "branch": ["main"],
+    }
     assert page.locator("h1").first.inner_text().rstrip("¶") == "Jet tagging with graph networks"
     page.wait_for_timeout(300)
     assert page.errors == []
@@ -126,8 +142,12 @@ def test_listing_is_complete_without_javascript(browser, server: str) -> None:
 def test_notebook_page_renders_without_running_injected_code(page, server: str) -> None:
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    for path in ("usecases/xss-demo/", "usecases/xss-demo/notebooks/evil/", "datasets/xss-data/",
-                 "seminars/undated/xss-seminar/"):
+    for path in (
+        "usecases/xss-demo/",
+        "usecases/xss-demo/notebooks/evil/",
+        "datasets/xss-data/",
+        "seminars/undated/xss-seminar/",
+    ):
         page.goto(f"{server}/{path}")
         page.mouse.move(200, 300)
         page.wait_for_timeout(200)

@@ -27,8 +27,15 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.mark.parametrize("kind,ident", [("usecase", "fresh-usecase"), ("dataset", "fresh-data"),
-                                        ("seminar", "2099-02-03-fresh-talk"), ("seminar", "2021-02-03-old-talk")])
+@pytest.mark.parametrize(
+    "kind,ident",
+    [
+        ("usecase", "fresh-usecase"),
+        ("dataset", "fresh-data"),
+        ("seminar", "2099-02-03-fresh-talk"),
+        ("seminar", "2021-02-03-old-talk"),
+    ],
+)
 def test_scaffolded_records_validate_unchanged(repo: Path, run_cli, kind: str, ident: str) -> None:
     code, out, _ = run_cli("new", kind, ident, "--root", str(repo))
     assert code == 0 and "next steps:" in out

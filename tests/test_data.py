@@ -23,10 +23,12 @@ def catalog_root(tmp_path: Path) -> Path:
     sha = hashlib.sha256(GOOD).hexdigest()
     files = "\n".join(
         f"  - name: {name}\n    size_bytes: {len(GOOD)}\n    sha256: {sha}"
-        for name in ("good.bin", "wrong.bin", "dropped.bin", "absent.bin"))
+        for name in ("good.bin", "wrong.bin", "dropped.bin", "absent.bin")
+    )
     (root / "datasets" / "demo.yaml").write_text(
         "id: demo\ntitle: Demo\nsummary: Files served by the test server.\ndomain: other\nlicense: unknown\n"
-        f"access: open\nfiles:\n{files}\n  - name: unchecked.bin\n")
+        f"access: open\nfiles:\n{files}\n  - name: unchecked.bin\n"
+    )
     return root
 
 
@@ -38,8 +40,15 @@ def test_download_from_a_mirror_url_is_verified_and_cached(catalog_root: Path, t
     cache = tmp_path / "cache"
     seen = []
     with serve() as (base, log):
-        path = fetch("demo", "good.bin", root=catalog_root, mirrors=[base], cache=cache, policy=FAST,
-                     progress=lambda done, total: seen.append((done, total)))
+        path = fetch(
+            "demo",
+            "good.bin",
+            root=catalog_root,
+            mirrors=[base],
+            cache=cache,
+            policy=FAST,
+            progress=lambda done, total: seen.append((done, total)),
+        )
         assert path.read_bytes() == GOOD and path.parent == cache / "demo"
         assert seen[-1] == (len(GOOD), len(GOOD))
         again = fetch("demo", "good.bin", root=catalog_root, mirrors=[base], cache=cache, policy=FAST)
@@ -72,8 +81,14 @@ def test_local_mirror_is_used_without_any_request(catalog_root: Path, tmp_path: 
     mirror.mkdir(parents=True)
     (mirror / "good.bin").write_bytes(GOOD)
     with serve() as (base, log):
-        path = fetch("demo", "good.bin", root=catalog_root, mirrors=[str(tmp_path / "cvmfs"), base],
-                     cache=tmp_path / "cache", policy=FAST)
+        path = fetch(
+            "demo",
+            "good.bin",
+            root=catalog_root,
+            mirrors=[str(tmp_path / "cvmfs"), base],
+            cache=tmp_path / "cache",
+            policy=FAST,
+        )
         assert path == mirror / "good.bin" and log == []
 
 
@@ -82,8 +97,9 @@ def test_corrupt_mirror_copy_falls_through_to_the_next_source(catalog_root: Path
     mirror.mkdir()
     (mirror / "good.bin").write_bytes(b"corrupt")
     with serve() as (base, log):
-        path = fetch("demo", "good.bin", root=catalog_root, mirrors=[str(mirror), base], cache=tmp_path / "c",
-                     policy=FAST)
+        path = fetch(
+            "demo", "good.bin", root=catalog_root, mirrors=[str(mirror), base], cache=tmp_path / "c", policy=FAST
+        )
         assert path.read_bytes() == GOOD and len(log) == 1
 
 
@@ -99,5 +115,7 @@ def test_unknown_file_and_dataset_errors_name_them(catalog_root: Path, tmp_path:
 def test_bundled_copy_of_the_shipped_record_is_verified() -> None:
     path = fetch("uci-breast-cancer-wisconsin-diagnostic", "breast_cancer.csv", root=REPO, mirrors=[])
     assert path.name == "breast_cancer.csv" and "sklearn" in str(path)
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == \
-        "fed3eb72d0575ef6192293f5093c6e801b1476b577d0386bf4455504522172ed"
+    assert (
+        hashlib.sha256(path.read_bytes()).hexdigest()
+        == "fed3eb72d0575ef6192293f5093c6e801b1476b577d0386bf4455504522172ed"
+    )

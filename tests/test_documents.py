@@ -58,8 +58,9 @@ def test_headings_get_unique_ids_permalinks_and_a_nested_toc() -> None:
     doc.heading(2, "Year", anchor="year-2024")
     assert [h.id for h in doc.headings[0].children] == ["files", "files_1", "year-2024"]
     assert doc.headings[0].children[0].children[0].id == "part-one"
-    assert '<h2 id="files_1">Files<a class="headerlink" href="#files_1" title="Permanent link">&para;</a></h2>' \
-        in doc.body
+    assert (
+        '<h2 id="files_1">Files<a class="headerlink" href="#files_1" title="Permanent link">&para;</a></h2>' in doc.body
+    )
     toc = get_toc(doc.toc_tokens())
     assert [item.url for item in next(iter(toc)).children] == ["#files", "#files_1", "#year-2024"]
     assert doc.anchor_ids == {"title", "files", "part-one", "files_1", "year-2024"}
@@ -74,12 +75,13 @@ def test_source_is_a_page_mkdocs_reads_with_its_title() -> None:
 
 
 def test_index_text_keeps_materials_tags_and_drops_the_rest() -> None:
-    assert index_text('<p>a <a href="x">link</a> &amp; <code class="c">x&lt;y</code></p>\n<dl><dt>k</dt></dl>') \
+    assert (
+        index_text('<p>a <a href="x">link</a> &amp; <code class="c">x&lt;y</code></p>\n<dl><dt>k</dt></dl>')
         == "<p>a link &amp; <code>x&lt;y</code></p> k"
+    )
     assert index_text("<p> </p><script>secret()</script><ul>\n<li>one</li>\n</ul>") == "<ul> <li>one</li> </ul>"
     assert index_text("<pre><code>a\n  b</code></pre>") == "<pre><code>a\n  b</code></pre>"
-    assert index_text('<p>a</p><ul class="kb-items" data-search-exclude><li>x</li></ul><p>b</p>') \
-        == "<p>a</p><p>b</p>"
+    assert index_text('<p>a</p><ul class="kb-items" data-search-exclude><li>x</li></ul><p>b</p>') == "<p>a</p><p>b</p>"
 
 
 def test_notebook_pages_are_converted_once_and_cached_as_served(tmp_path: Path) -> None:

@@ -56,8 +56,11 @@ def test_broken_only_after_repeated_failures() -> None:
 def test_every_url_of_a_record_is_collected() -> None:
     catalog = load_catalog(FIXTURES / "site")
     urls = {u.url: u.path for u in record_urls(catalog.datasets["jets"])}
-    assert urls == {"https://doi.org/10.5281/zenodo.0000001": "$.doi", "https://example.org/jets": "$.landing_page",
-                    "https://example.org/jets/train.h5": "$.files[0].url"}
+    assert urls == {
+        "https://doi.org/10.5281/zenodo.0000001": "$.doi",
+        "https://example.org/jets": "$.landing_page",
+        "https://example.org/jets/train.h5": "$.files[0].url",
+    }
     gnn = {u.url for u in record_urls(catalog.usecases["jet-gnn"])}
     assert "https://arxiv.org/abs/1810.05165" in gnn and "https://doi.org/10.1007/JHEP01(2019)121" in gnn
 

@@ -7,8 +7,14 @@ from catalog.loader import parse_yaml
 
 def test_implicit_typing_is_not_applied() -> None:
     loaded = parse_yaml("country: NO\nflag: yes\nmode: 0777\nwhen: 2024-03-12\nat: 12:30:00\non: x\n", "f.yaml")
-    assert loaded.data == {"country": "NO", "flag": "yes", "mode": "0777", "when": "2024-03-12",
-                           "at": "12:30:00", "on": "x"}
+    assert loaded.data == {
+        "country": "NO",
+        "flag": "yes",
+        "mode": "0777",
+        "when": "2024-03-12",
+        "at": "12:30:00",
+        "on": "x",
+    }
     assert loaded.problems == []
 
 

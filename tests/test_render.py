@@ -18,8 +18,9 @@ from catalog.results import NotebookStatus
 from .conftest import FIXTURES, TESTS
 
 GOLDEN = TESTS / "golden"
-SETTINGS = SiteSettings.from_mapping({"repository": "https://github.com/example-org/kb-demo", "branch": "main",
-                                      "hub": "https://hub.example.org"})
+SETTINGS = SiteSettings.from_mapping(
+    {"repository": "https://github.com/example-org/kb-demo", "branch": "main", "hub": "https://hub.example.org"}
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +36,11 @@ def check_golden(name: str, text: str) -> None:
 
 
 def test_golden_usecase_page(site_catalog) -> None:
-    status = {("jet-gnn", "notebooks/train.ipynb"): NotebookStatus(
-        "skipped", started="2026-11-20T10:00:00Z", duration_s=0.0, hardware="Intel Xeon", reason="needs GPU")}
+    status = {
+        ("jet-gnn", "notebooks/train.ipynb"): NotebookStatus(
+            "skipped", started="2026-11-20T10:00:00Z", duration_s=0.0, hardware="Intel Xeon", reason="needs GPU"
+        )
+    }
     page = usecase_page(site_catalog.usecases["jet-gnn"], site_catalog, SETTINGS, status)
     check_golden("usecase-jet-gnn.md", page.source())
 
@@ -46,31 +50,45 @@ def test_golden_dataset_page(site_catalog) -> None:
 
 
 def test_golden_seminar_page(site_catalog) -> None:
-    check_golden("seminar-graph-networks.md",
-                 seminar_page(site_catalog.seminars["2024-03-12-graph-networks"], site_catalog).source())
+    check_golden(
+        "seminar-graph-networks.md",
+        seminar_page(site_catalog.seminars["2024-03-12-graph-networks"], site_catalog).source(),
+    )
 
 
 def test_nbgitpuller_link_matches_documented_example() -> None:
     # the example built by nbgitpuller's own link generator, as recorded in facts
-    expected = ("https://hub.example.com/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com%2Fmy-user%2F"
-                "my-repository&urlpath=lab%2Ftree%2Fmy-repository%2Findex.ipynb&branch=main")
-    assert nbgitpuller_url("https://hub.example.com", "https://github.com/my-user/my-repository", "main",
-                           "index.ipynb") == expected
+    expected = (
+        "https://hub.example.com/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com%2Fmy-user%2F"
+        "my-repository&urlpath=lab%2Ftree%2Fmy-repository%2Findex.ipynb&branch=main"
+    )
+    assert (
+        nbgitpuller_url("https://hub.example.com", "https://github.com/my-user/my-repository", "main", "index.ipynb")
+        == expected
+    )
 
 
 def test_nbgitpuller_encodes_awkward_paths() -> None:
-    url = nbgitpuller_url("https://hub.example.org/", "https://gitlab.example.org/g/kb.git", "dev/x",
-                          "usecases/a b/notebooks/c&d.ipynb")
+    url = nbgitpuller_url(
+        "https://hub.example.org/", "https://gitlab.example.org/g/kb.git", "dev/x", "usecases/a b/notebooks/c&d.ipynb"
+    )
     query = parse_qs(urlsplit(url).query)
-    assert query == {"repo": ["https://gitlab.example.org/g/kb.git"], "branch": ["dev/x"],
-                     "urlpath": ["lab/tree/kb/usecases/a b/notebooks/c&d.ipynb"]}
+    assert query == {
+        "repo": ["https://gitlab.example.org/g/kb.git"],
+        "branch": ["dev/x"],
+        "urlpath": ["lab/tree/kb/usecases/a b/notebooks/c&d.ipynb"],
+    }
 
 
 def test_binder_and_colab_formats() -> None:
-    assert binder_url("binder-examples", "jupyterlab", "master", "index.ipynb") == \
-        "https://mybinder.org/v2/gh/binder-examples/jupyterlab/master?urlpath=lab/tree/index.ipynb"
-    assert colab_url("googlecolab", "colabtools", "main", "notebooks/colab-github-demo.ipynb") == \
-        "https://colab.research.google.com/github/googlecolab/colabtools/blob/main/notebooks/colab-github-demo.ipynb"
+    assert (
+        binder_url("binder-examples", "jupyterlab", "master", "index.ipynb")
+        == "https://mybinder.org/v2/gh/binder-examples/jupyterlab/master?urlpath=lab/tree/index.ipynb"
+    )
+    assert (
+        colab_url("googlecolab", "colabtools", "main", "notebooks/colab-github-demo.ipynb")
+        == "https://colab.research.google.com/github/googlecolab/colabtools/blob/main/notebooks/colab-github-demo.ipynb"
+    )
 
 
 def test_no_dead_buttons_for_services_that_cannot_serve_the_host() -> None:
@@ -78,8 +96,9 @@ def test_no_dead_buttons_for_services_that_cannot_serve_the_host() -> None:
     assert [link.service for link in launch_links(gitlab, {}, "a.ipynb")] == ["jupyterhub"]
     no_hub = SiteSettings.from_mapping({"repository": "https://github.com/o/r"})
     assert [link.service for link in launch_links(no_hub, {}, "a.ipynb")] == ["binder", "colab"]
-    off = SiteSettings.from_mapping({"repository": "https://github.com/o/r", "hub": "https://h.org",
-                                     "launch": {"binder": False, "colab": False}})
+    off = SiteSettings.from_mapping(
+        {"repository": "https://github.com/o/r", "hub": "https://h.org", "launch": {"binder": False, "colab": False}}
+    )
     assert [link.service for link in launch_links(off, {}, "a.ipynb")] == ["jupyterhub"]
     assert launch_links(SiteSettings.from_mapping({}), {}, "a.ipynb") == []
 
@@ -91,11 +110,19 @@ def test_plain_text_cannot_become_markup() -> None:
     assert "<" not in page_title("</title><script>") and ">" not in page_title("</title><script>")
 
 
-@pytest.mark.parametrize("payload", [
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](JaVaScRiPt:alert(1))",
-    "[x](data:text/html;base64,AAAA)", "<a href='vbscript:x'>v</a>", "<iframe src='https://e.org'></iframe>",
-    "<svg onload=alert(1)>", "<div style='background:url(javascript:x)'>s</div>",
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "[x](JaVaScRiPt:alert(1))",
+        "[x](data:text/html;base64,AAAA)",
+        "<a href='vbscript:x'>v</a>",
+        "<iframe src='https://e.org'></iframe>",
+        "<svg onload=alert(1)>",
+        "<div style='background:url(javascript:x)'>s</div>",
+    ],
+)
 def test_markdown_fields_are_sanitised(payload: str) -> None:
     html = markdown_block(payload).lower()
     for bad in ("<script", "onerror", "onload", "javascript:", "data:text", "vbscript:", "<iframe", "<svg", "style="):
@@ -114,17 +141,33 @@ def test_safe_url_refuses_other_schemes() -> None:
 
 
 def test_notebook_outputs_are_sanitised() -> None:
-    nb = {"cells": [
-        {"cell_type": "raw", "source": "<script>1</script>", "metadata": {}},
-        {"cell_type": "markdown", "source": "<img src=x onerror=alert(1)> ok", "metadata": {}},
-        {"cell_type": "markdown", "source": "# Plain *markdown* $x_1$", "metadata": {}},
-        {"cell_type": "code", "source": "x", "metadata": {}, "execution_count": 1, "outputs": [
-            {"output_type": "display_data", "metadata": {}, "data": {"application/javascript": "alert(1)"}},
-            {"output_type": "display_data", "metadata": {}, "data": {"image/svg+xml": "<svg onload=x>"}},
-            {"output_type": "execute_result", "metadata": {}, "execution_count": 1,
-             "data": {"text/html": "<b onclick='x'>b</b><script>y</script>", "text/plain": "b"}},
-            {"output_type": "stream", "name": "stdout", "text": "hello"},
-        ]}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [
+            {"cell_type": "raw", "source": "<script>1</script>", "metadata": {}},
+            {"cell_type": "markdown", "source": "<img src=x onerror=alert(1)> ok", "metadata": {}},
+            {"cell_type": "markdown", "source": "# Plain *markdown* $x_1$", "metadata": {}},
+            {
+                "cell_type": "code",
+                "source": "x",
+                "metadata": {},
+                "execution_count": 1,
+                "outputs": [
+                    {"output_type": "display_data", "metadata": {}, "data": {"application/javascript": "alert(1)"}},
+                    {"output_type": "display_data", "metadata": {}, "data": {"image/svg+xml": "<svg onload=x>"}},
+                    {
+                        "output_type": "execute_result",
+                        "metadata": {},
+                        "execution_count": 1,
+                        "data": {"text/html": "<b onclick='x'>b</b><script>y</script>", "text/plain": "b"},
+                    },
+                    {"output_type": "stream", "name": "stdout", "text": "hello"},
+                ],
+            },
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     safe = safe_notebook(nb)
     assert [c["cell_type"] for c in safe["cells"]] == ["markdown", "markdown", "code"]
     assert "onerror" not in safe["cells"][0]["source"] and "ok" in safe["cells"][0]["source"]
@@ -153,18 +196,34 @@ def test_page_scanner_catches_what_it_must() -> None:
 
 def test_golden_files_exist() -> None:
     assert sorted(p.name for p in Path(GOLDEN).glob("*.md")) == [
-        "dataset-jets.md", "seminar-graph-networks.md", "usecase-jet-gnn.md"]
+        "dataset-jets.md",
+        "seminar-graph-networks.md",
+        "usecase-jet-gnn.md",
+    ]
 
 
 def test_dataset_page_shows_link_states(site_catalog) -> None:
-    history = {"https://example.org/jets": [
-        {"url": "https://example.org/jets", "state": "rate-limited", "status": 429, "detail": "", "seconds": 0.1,
-         "checked": "2026-11-20T08:00:00Z"}]}
+    history = {
+        "https://example.org/jets": [
+            {
+                "url": "https://example.org/jets",
+                "state": "rate-limited",
+                "status": 429,
+                "detail": "",
+                "seconds": 0.1,
+                "checked": "2026-11-20T08:00:00Z",
+            }
+        ]
+    }
     page = dataset_page(site_catalog.datasets["jets"], site_catalog, history).body
-    assert ('<li><a href="https://example.org/jets">https://example.org/jets</a> — <strong>rate-limited</strong>, '
-            "checked 2026-11-20</li>") in page
-    assert ('<li><a href="https://example.org/jets/train.h5">https://example.org/jets/train.h5</a> — '
-            "<strong>unchecked</strong>, never checked</li>") in page
+    assert (
+        '<li><a href="https://example.org/jets">https://example.org/jets</a> — <strong>rate-limited</strong>, '
+        "checked 2026-11-20</li>"
+    ) in page
+    assert (
+        '<li><a href="https://example.org/jets/train.h5">https://example.org/jets/train.h5</a> — '
+        "<strong>unchecked</strong>, never checked</li>"
+    ) in page
 
 
 def test_notebook_styles_are_moved_out_once() -> None:

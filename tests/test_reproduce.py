@@ -34,8 +34,12 @@ def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, sub
     root = tmp_path_factory.mktemp("repro") / "kb"
     shutil.copytree(REPRO, root)
     results = root / "results.json"
-    done = subprocess.run(["catalog", "reproduce", "--root", str(root), "--results", str(results), "--gpu", "no"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        ["catalog", "reproduce", "--root", str(root), "--results", str(results), "--gpu", "no"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return root, results, done
 
 
@@ -95,8 +99,18 @@ def test_gpu_notebook_is_skipped_without_a_gpu(first_run) -> None:
 
 def test_second_run_skips_everything_that_passed(first_run, run_cli) -> None:
     root, results, _ = first_run
-    code, out, _ = run_cli("reproduce", "--root", str(root), "--results", str(results), "--gpu", "no",
-                           "passing", "sanitised", "evil-kernel")
+    code, out, _ = run_cli(
+        "reproduce",
+        "--root",
+        str(root),
+        "--results",
+        str(results),
+        "--gpu",
+        "no",
+        "passing",
+        "sanitised",
+        "evil-kernel",
+    )
     assert code == 0 and "0 notebook(s) executed" in out and "3 unchanged" in out
 
 
@@ -133,8 +147,12 @@ def test_killed_run_keeps_the_store(first_run, tmp_path) -> None:
     store = tmp_path / "store.json"
     shutil.copy(results, store)
     before = read_store(store).notebooks
-    proc = subprocess.Popen(["catalog", "reproduce", "--root", str(root), "--results", str(store), "--force",
-                             "hanging", "passing"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        ["catalog", "reproduce", "--root", str(root), "--results", str(store), "--force", "hanging", "passing"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(4)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
@@ -157,12 +175,26 @@ def test_merge_loses_nothing_and_newest_wins(tmp_path, run_cli) -> None:
     second.add("u3", "notebooks/c.ipynb", _run("2026-01-04T00:00:00Z", "skipped"))
     write_store(a, first)
     write_store(b, second)
-    write_store(out, ResultsStore({"u0/notebooks/z.ipynb": {"usecase": "u0", "notebook": "notebooks/z.ipynb",
-                                                            "history": [_run("2025-12-31T00:00:00Z")]}}))
+    write_store(
+        out,
+        ResultsStore(
+            {
+                "u0/notebooks/z.ipynb": {
+                    "usecase": "u0",
+                    "notebook": "notebooks/z.ipynb",
+                    "history": [_run("2025-12-31T00:00:00Z")],
+                }
+            }
+        ),
+    )
     code, _, _ = run_cli("results", "merge", str(out), str(a), str(b))
     merged = read_store(out)
-    assert code == 0 and set(merged.notebooks) == {"u0/notebooks/z.ipynb", "u1/notebooks/a.ipynb",
-                                                   "u2/notebooks/b.ipynb", "u3/notebooks/c.ipynb"}
+    assert code == 0 and set(merged.notebooks) == {
+        "u0/notebooks/z.ipynb",
+        "u1/notebooks/a.ipynb",
+        "u2/notebooks/b.ipynb",
+        "u3/notebooks/c.ipynb",
+    }
     assert [r["verdict"] for r in merged.history("u1", "notebooks/a.ipynb")] == ["failed", "passed"]
     assert merged.latest("u1", "notebooks/a.ipynb")["verdict"] == "passed"
     code, _, _ = run_cli("results", "merge", str(out), str(a), str(b))  # merging again adds nothing
@@ -186,8 +218,9 @@ def test_matrix_github_and_gitlab(first_run, run_cli) -> None:
     assert len(jobs) == 8 and jobs["needs-gpu"]["runs-on"] == ["self-hosted", "gpu"]
     assert jobs["passing"]["runs-on"] == ["ubuntu-latest"] and jobs["passing"]["gpu"] is False
     assert len({job["results"] for job in jobs.values()}) == 8  # shards never write the same file
-    code, out, _ = run_cli("matrix", "--root", str(root), "--results", str(root / "none.json"), "--format", "gitlab",
-                           "--batch", "4")
+    code, out, _ = run_cli(
+        "matrix", "--root", str(root), "--results", str(root / "none.json"), "--format", "gitlab", "--batch", "4"
+    )
     pipeline = yaml.safe_load(out)
     jobs = {k: v for k, v in pipeline.items() if k.startswith("reproduce:")}
     assert pipeline["stages"] == ["reproduce"] and len(jobs) == 3  # 7 CPU use cases in 2 batches, 1 GPU
@@ -215,8 +248,11 @@ def test_shipped_catalog_reproduces(tmp_path, run_cli) -> None:
     runs = latest(results)
     assert code == 0, out
     assert {k: r["verdict"] for k, r in runs.items()} == {
-        "breast-cancer-classifiers": "passed", "digits-distribution-shift": "passed",
-        "digits-mlp-classifier": "passed", "parametric-nn-hepmass": "skipped"}
+        "breast-cancer-classifiers": "passed",
+        "digits-distribution-shift": "passed",
+        "digits-mlp-classifier": "passed",
+        "parametric-nn-hepmass": "skipped",
+    }
     code, out, _ = run_cli("reproduce", "--root", str(root), "--results", str(results), "--gpu", "no")
     assert code == 0 and "0 notebook(s) executed" in out
     notebook = root / "usecases/digits-mlp-classifier/notebooks/digits.ipynb"

@@ -56,8 +56,15 @@ def test_schema_examples_validate(kind: str) -> None:
 def test_url_fields_refuse_unsafe_schemes(kind: str) -> None:
     url = load_schema(kind)["$defs"]["https_url"]
     check = jsonschema.Draft202012Validator(url)
-    for bad in ("http://example.org", "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x",
-                "not a uri", "https://", "https:// spaced"):
+    for bad in (
+        "http://example.org",
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "data:text/html,x",
+        "not a uri",
+        "https://",
+        "https:// spaced",
+    ):
         assert not check.is_valid(bad), bad
     assert check.is_valid("https://zenodo.org/record/2603256")
 

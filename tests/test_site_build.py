@@ -87,8 +87,17 @@ def test_every_record_and_notebook_has_a_page(fixture_site: Path) -> None:
         assert (fixture_site / "datasets" / dataset.id / "index.html").is_file()
     for seminar in catalog.seminars.values():
         assert (fixture_site / "seminars" / seminar.path.parent.name / seminar.id / "index.html").is_file()
-    for page in ("usecases", "datasets", "seminars", "reproducibility", "contributing", "about",
-                 "reference/usecase", "seminars/minutes", "tags"):
+    for page in (
+        "usecases",
+        "datasets",
+        "seminars",
+        "reproducibility",
+        "contributing",
+        "about",
+        "reference/usecase",
+        "seminars/minutes",
+        "tags",
+    ):
         assert (fixture_site / page / "index.html").is_file(), page
 
 
@@ -110,8 +119,10 @@ def test_no_injected_script_handler_or_unsafe_link(fixture_site: Path) -> None:
 def test_plain_fields_are_shown_escaped(fixture_site: Path) -> None:
     """THREATS 4: a title with HTML is text everywhere — page, listing, search index, JSON-LD, feeds."""
     page = (fixture_site / "usecases/xss-demo/index.html").read_text()
-    assert "&lt;script&gt;alert(&#x27;usecase-title&#x27;)&lt;/script&gt;" in page or \
-        "&lt;script&gt;alert('usecase-title')&lt;/script&gt;" in page
+    assert (
+        "&lt;script&gt;alert(&#x27;usecase-title&#x27;)&lt;/script&gt;" in page
+        or "&lt;script&gt;alert('usecase-title')&lt;/script&gt;" in page
+    )
     listing = (fixture_site / "usecases/index.html").read_text()
     assert "<script>alert(" not in listing and "&lt;script&gt;alert" in listing
     index = json.loads((fixture_site / "search/search_index.json").read_text())
@@ -173,8 +184,12 @@ def test_search_index_finds_records_and_leaves_outputs_out(fixture_site: Path) -
 
 def test_launch_links_on_the_usecase_page(fixture_site: Path) -> None:
     page = (fixture_site / "usecases/jet-gnn/index.html").read_text()
-    expected = nbgitpuller_url("https://hub.example.org", "https://github.com/example-org/kb-demo", "main",
-                               "usecases/jet-gnn/notebooks/train.ipynb")
+    expected = nbgitpuller_url(
+        "https://hub.example.org",
+        "https://github.com/example-org/kb-demo",
+        "main",
+        "usecases/jet-gnn/notebooks/train.ipynb",
+    )
     assert expected.replace("&", "&amp;") in page
     notebook = "usecases/jet-gnn/notebooks/train.ipynb"
     assert f"https://mybinder.org/v2/gh/example-org/kb-demo/main?urlpath=lab/tree/{notebook}" in page
@@ -205,7 +220,7 @@ def test_internal_links_and_anchors_resolve(fixture_site: Path) -> None:
 
 def test_record_pages_have_a_table_of_contents_and_search_sections(fixture_site: Path) -> None:
     page = (fixture_site / "datasets/jets/index.html").read_text()
-    toc = page[page.index('md-nav--secondary'):]
+    toc = page[page.index("md-nav--secondary") :]
     for anchor in ("#files", "#use-cases", "#link-status"):
         assert f'href="{anchor}"' in toc
     index = json.loads((fixture_site / "search/search_index.json").read_text())
@@ -222,7 +237,8 @@ def test_catalog_json_validates_and_round_trips(fixture_site: Path) -> None:
     doc = json.loads((fixture_site / "catalog.json").read_text())
     registry = referencing.Registry().with_resources(
         (load_schema(k)["$id"], referencing.Resource.from_contents(load_schema(k)))
-        for k in ("usecase", "dataset", "seminar"))
+        for k in ("usecase", "dataset", "seminar")
+    )
     jsonschema.Draft202012Validator(load_schema("catalog"), registry=registry).validate(doc)
     catalog = load_catalog(SITE_CATALOG)
     by_key = {(e["kind"], e["id"]): e for e in doc["records"]}
@@ -241,16 +257,23 @@ def test_dataset_json_ld(fixture_site: Path) -> None:
     assert doc["license"] == "https://spdx.org/licenses/CC-BY-4.0.html"
     assert [c["name"] for c in doc["creator"]] == ["Grace Hopper", "Alan Turing"]
     [dist] = doc["distribution"]
-    assert dist == {"@type": "DataDownload", "name": "train.h5", "contentUrl": "https://example.org/jets/train.h5",
-                    "contentSize": "2048 B", "encodingFormat": "application/x-hdf5"}
+    assert dist == {
+        "@type": "DataDownload",
+        "name": "train.h5",
+        "contentUrl": "https://example.org/jets/train.h5",
+        "contentSize": "2048 B",
+        "encodingFormat": "application/x-hdf5",
+    }
 
 
 def test_icalendar_feed(fixture_site: Path) -> None:
     cal = icalendar.Calendar.from_ical((fixture_site / "seminars.ics").read_bytes())
     events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
-    assert sorted(events) == ["2024-03-12-graph-networks@ml-infn-knowledge-base",
-                              "2025-06-01-tabular@ml-infn-knowledge-base",
-                              "2025-09-09-hostile-title@ml-infn-knowledge-base"]  # the undated one has none
+    assert sorted(events) == [
+        "2024-03-12-graph-networks@ml-infn-knowledge-base",
+        "2025-06-01-tabular@ml-infn-knowledge-base",
+        "2025-09-09-hostile-title@ml-infn-knowledge-base",
+    ]  # the undated one has none
     rome = events["2024-03-12-graph-networks@ml-infn-knowledge-base"]["dtstart"].dt
     assert str(rome.tzinfo) == "Europe/Rome" and rome.utcoffset().total_seconds() == 3600 and rome.hour == 16
     chicago = events["2025-06-01-tabular@ml-infn-knowledge-base"]["dtstart"].dt
@@ -278,7 +301,7 @@ def test_schemas_published_under_stable_urls(fixture_site: Path) -> None:
 def test_home_page_counts_and_chart(fixture_site: Path) -> None:
     page = (fixture_site / "index.html").read_text()
     assert "<strong>3</strong> use cases" in page and "<strong>2</strong> datasets" in page
-    assert page.count("<svg role=\"img\"") >= 2 and "Records per domain" in page
+    assert page.count('<svg role="img"') >= 2 and "Records per domain" in page
     assert "Trees still win on tables" in page  # latest seminars
 
 

@@ -23,13 +23,13 @@ def catalog_document(catalog: Catalog, statuses: StatusMap) -> dict[str, Any]:
             "id": record.id,
             "file": record.file,
             "record": record.data,
-            "links": {kind: [r.id for r in catalog.related(record, kind)] for kind in KIND_FOLDERS
-                      if kind != record.kind},
+            "links": {
+                kind: [r.id for r in catalog.related(record, kind)] for kind in KIND_FOLDERS if kind != record.kind
+            },
         }
         if record.kind == "usecase":
             entry["reproducibility"] = {
-                nb["path"]: _status(statuses.get((record.id, nb["path"]), NEVER_RUN))
-                for nb in record.data["notebooks"]
+                nb["path"]: _status(statuses.get((record.id, nb["path"]), NEVER_RUN)) for nb in record.data["notebooks"]
             }
         entries.append(entry)
     counts = {kind: len(catalog.records[kind]) for kind in KIND_FOLDERS}

@@ -19,8 +19,11 @@ def bibtex_entry(record: Record, settings: SiteSettings) -> str:
     data = record.data
     authors = " and ".join(_bibtex_text(a["name"]) for a in data["authors"])
     year = str(data.get("updated") or data.get("created") or "")[:4]
-    fields = {"author": authors, "title": "{" + _bibtex_text(data["title"]) + "}",
-              "howpublished": "ML\\_INFN knowledge base"}
+    fields = {
+        "author": authors,
+        "title": "{" + _bibtex_text(data["title"]) + "}",
+        "howpublished": "ML\\_INFN knowledge base",
+    }
     if year:
         fields["year"] = year
     if settings.site_url:
@@ -36,14 +39,19 @@ def bibtex_entry(record: Record, settings: SiteSettings) -> str:
 def citation_cff(record: Record, settings: SiteSettings) -> str:
     """CITATION.cff 1.2.0 (YAML written as JSON scalars, a YAML subset)."""
     data = record.data
-    lines = ["cff-version: 1.2.0", "message: If you use this use case, please cite it as below.",
-             f"title: {json.dumps(data['title'], ensure_ascii=False)}", "type: software", "authors:"]
+    lines = [
+        "cff-version: 1.2.0",
+        "message: If you use this use case, please cite it as below.",
+        f"title: {json.dumps(data['title'], ensure_ascii=False)}",
+        "type: software",
+        "authors:",
+    ]
     for author in data["authors"]:
         lines.append(f"  - name: {json.dumps(author['name'], ensure_ascii=False)}")
         if author.get("affiliation"):
             lines.append(f"    affiliation: {json.dumps(author['affiliation'], ensure_ascii=False)}")
         if author.get("orcid"):
-            lines.append(f"    orcid: \"https://orcid.org/{author['orcid']}\"")
+            lines.append(f'    orcid: "https://orcid.org/{author["orcid"]}"')
     if data.get("license") and data["license"] != "unknown":
         lines.append(f"license: {json.dumps(data['license'])}")
     if data.get("summary"):

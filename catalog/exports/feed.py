@@ -35,8 +35,9 @@ def atom_feed(catalog: Catalog, site_url: str, limit: int = 50) -> bytes:
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = "ML_INFN"
     for day, record in dated[:limit]:
-        path = (f"usecases/{record.id}/" if record.kind == "usecase"
-                else f"seminars/{record.path.parent.name}/{record.id}/")
+        path = (
+            f"usecases/{record.id}/" if record.kind == "usecase" else f"seminars/{record.path.parent.name}/{record.id}/"
+        )
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         ET.SubElement(entry, f"{{{ATOM}}}title").text = record.title
         ET.SubElement(entry, f"{{{ATOM}}}id").text = f"{base}/{path}"

@@ -12,8 +12,12 @@ SPDX_URL = "https://spdx.org/licenses/{}.html"
 
 def dataset_jsonld(record: Record, page_url: str = "") -> dict[str, Any]:
     data = record.data
-    doc: dict[str, Any] = {"@context": "https://schema.org", "@type": "Dataset", "name": data["title"],
-                           "description": data.get("description") or data["summary"]}
+    doc: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "name": data["title"],
+        "description": data.get("description") or data["summary"],
+    }
     if data.get("doi"):
         doc["identifier"] = f"https://doi.org/{data['doi']}"
     if data.get("landing_page"):
@@ -46,9 +50,17 @@ def dataset_jsonld(record: Record, page_url: str = "") -> dict[str, Any]:
 
 
 def encoding_format(name: str) -> str:
-    for suffix, mime in ((".csv.gz", "text/csv+gzip"), (".csv", "text/csv"), (".h5", "application/x-hdf5"),
-                         (".hdf5", "application/x-hdf5"), (".npz", "application/x-npz"), (".zip", "application/zip"),
-                         (".tar.gz", "application/gzip"), (".tar", "application/x-tar"), (".json", "application/json")):
+    for suffix, mime in (
+        (".csv.gz", "text/csv+gzip"),
+        (".csv", "text/csv"),
+        (".h5", "application/x-hdf5"),
+        (".hdf5", "application/x-hdf5"),
+        (".npz", "application/x-npz"),
+        (".zip", "application/zip"),
+        (".tar.gz", "application/gzip"),
+        (".tar", "application/x-tar"),
+        (".json", "application/json"),
+    ):
         if name.endswith(suffix):
             return mime
     return "application/octet-stream"

@@ -15,9 +15,11 @@ def dashboard_page(catalog: Catalog, statuses: StatusMap, history: History) -> D
     uri = "reproducibility.md"
     doc = Document("Reproducibility", {"kb_kind": "dashboard"})
     doc.heading(1, "Reproducibility")
-    doc.add("<p>Every notebook is executed by CI with nbval. A notebook that needs a GPU is <em>skipped</em> on "
-            "machines without one, never counted as passed; a notebook whose code or environment changed since "
-            "its last run is <em>stale</em> until it runs again.</p>\n")
+    doc.add(
+        "<p>Every notebook is executed by CI with nbval. A notebook that needs a GPU is <em>skipped</em> on "
+        "machines without one, never counted as passed; a notebook whose code or environment changed since "
+        "its last run is <em>stale</em> until it runs again.</p>\n"
+    )
     totals: dict[str, int] = {}
     rows = []
     for usecase in sorted(catalog.usecases.values(), key=lambda r: r.id):
@@ -27,10 +29,19 @@ def dashboard_page(catalog: Catalog, statuses: StatusMap, history: History) -> D
             totals[status.facet] = totals.get(status.facet, 0) + 1
             past = history.get(key, [])[-10:]
             trail = "".join(_mark(h) for h in past) or "—"
-            rows.append([a(uri, page_uri(usecase), plain(usecase.title)), f"<code>{plain(nb['path'])}</code>",
-                         plain(nb.get("gpu", "none")), badge(status), trail])
-    doc.add("<p>" + " · ".join(f"<strong>{n}</strong> {plain(v)}" for v, n in sorted(totals.items())) + "</p>\n",
-            table(["Use case", "Notebook", "GPU", "Latest verdict", "History (oldest → newest)"], rows))
+            rows.append(
+                [
+                    a(uri, page_uri(usecase), plain(usecase.title)),
+                    f"<code>{plain(nb['path'])}</code>",
+                    plain(nb.get("gpu", "none")),
+                    badge(status),
+                    trail,
+                ]
+            )
+    doc.add(
+        "<p>" + " · ".join(f"<strong>{n}</strong> {plain(v)}" for v, n in sorted(totals.items())) + "</p>\n",
+        table(["Use case", "Notebook", "GPU", "Latest verdict", "History (oldest → newest)"], rows),
+    )
     return doc
 
 
@@ -38,5 +49,7 @@ def _mark(run: dict[str, object]) -> str:
     """One past run as a small coloured badge; the date and verdict show on hover."""
     verdict = str(run.get("verdict", ""))
     symbol = {"passed": "✓", "failed": "✗", "error": "!", "timeout": "T", "skipped": "–"}.get(verdict, "?")
-    return (f'<span class="kb-badge kb-{attr(verdict)}" title="{attr(verdict)} '
-            f'{attr(str(run.get("started", ""))[:10])}">{symbol}</span>')
+    return (
+        f'<span class="kb-badge kb-{attr(verdict)}" title="{attr(verdict)} '
+        f'{attr(str(run.get("started", ""))[:10])}">{symbol}</span>'
+    )

@@ -34,8 +34,13 @@ class Heading:
 
     def token(self) -> dict[str, Any]:
         """The shape of Python-Markdown's toc tokens, which `mkdocs.structure.toc.get_toc` reads."""
-        return {"level": self.level, "id": self.id, "name": self.text, "html": self.text,
-                "children": [child.token() for child in self.children]}
+        return {
+            "level": self.level,
+            "id": self.id,
+            "name": self.text,
+            "html": self.text,
+            "children": [child.token() for child in self.children],
+        }
 
 
 @dataclass
@@ -67,8 +72,10 @@ class Document:
         while ident in self._ids:
             n += 1
             ident = f"{base}_{n}"
-        self.parts.append(f'<h{level} id="{attr(ident)}">{inner or text}<a class="headerlink" '
-                          f'href="#{attr(ident)}" title="Permanent link">&para;</a></h{level}>\n')
+        self.parts.append(
+            f'<h{level} id="{attr(ident)}">{inner or text}<a class="headerlink" '
+            f'href="#{attr(ident)}" title="Permanent link">&para;</a></h{level}>\n'
+        )
         self.add_heading(level, ident, text)
 
     def add_heading(self, level: int, ident: str, text: str) -> None:

@@ -30,9 +30,11 @@ def bar_chart_svg(title: str, counts: dict[str, int], width: int = 560) -> str:
         )
     height = len(counts) * (bar_h + gap) + 30
     size = f'width="{width}" height="{height}" style="max-width:100%;height:auto"'
-    return (f'<figure class="kb-chart"><svg role="img" aria-label="{attr(title)}" viewBox="0 0 {width} {height}" '
-            f'{size} xmlns="http://www.w3.org/2000/svg"><text x="0" y="14" class="kb-chart-title">'
-            f'{plain(title)}</text>{"".join(rows)}</svg></figure>\n')
+    return (
+        f'<figure class="kb-chart"><svg role="img" aria-label="{attr(title)}" viewBox="0 0 {width} {height}" '
+        f'{size} xmlns="http://www.w3.org/2000/svg"><text x="0" y="14" class="kb-chart-title">'
+        f"{plain(title)}</text>{''.join(rows)}</svg></figure>\n"
+    )
 
 
 def records_per_domain(catalog: Catalog) -> dict[str, int]:
@@ -41,8 +43,9 @@ def records_per_domain(catalog: Catalog) -> dict[str, int]:
 
 
 def seminars_per_year(catalog: Catalog) -> dict[str, int]:
-    counts = Counter(r.data["date"][:4] if r.data["date"] != "unknown" else "undated"
-                     for r in catalog.seminars.values())
+    counts = Counter(
+        r.data["date"][:4] if r.data["date"] != "unknown" else "undated" for r in catalog.seminars.values()
+    )
     return dict(sorted(counts.items(), key=lambda kv: (kv[0] == "undated", kv[0])))
 
 
@@ -50,28 +53,37 @@ def home_page(catalog: Catalog, today: dt.date) -> Document:
     uri = "index.md"
     doc = Document("ML_INFN knowledge base", {"kb_kind": "home"})
     doc.heading(1, "ML_INFN knowledge base")
-    doc.add("<p>Machine-learning <strong>use cases</strong> with notebooks that CI re-runs, the public "
-            "<strong>datasets</strong> they use, and the <strong>seminars</strong> of the ML_INFN national series "
-            "with their minutes.</p>\n",
-            f'<div class="kb-counts"><a href="usecases/"><strong>{len(catalog.usecases)}</strong> use cases</a>'
-            f'<a href="datasets/"><strong>{len(catalog.datasets)}</strong> datasets</a>'
-            f'<a href="seminars/"><strong>{len(catalog.seminars)}</strong> seminars</a></div>\n')
+    doc.add(
+        "<p>Machine-learning <strong>use cases</strong> with notebooks that CI re-runs, the public "
+        "<strong>datasets</strong> they use, and the <strong>seminars</strong> of the ML_INFN national series "
+        "with their minutes.</p>\n",
+        f'<div class="kb-counts"><a href="usecases/"><strong>{len(catalog.usecases)}</strong> use cases</a>'
+        f'<a href="datasets/"><strong>{len(catalog.datasets)}</strong> datasets</a>'
+        f'<a href="seminars/"><strong>{len(catalog.seminars)}</strong> seminars</a></div>\n',
+    )
     dated = sorted(((d, r) for r in catalog.seminars.values() if (d := seminar_date(r))), key=lambda p: p[0])
     upcoming = [(d, r) for d, r in dated if d >= today][:5]
     latest = [(d, r) for d, r in reversed(dated) if d < today][:5]
     doc.heading(2, "Upcoming seminars")
     doc.add(_seminar_list(uri, upcoming) or "<p><em>None scheduled yet.</em></p>\n")
     doc.heading(2, "Latest seminars")
-    doc.add(_seminar_list(uri, latest) or
-            f"<p><em>No dated seminars yet; see {a(uri, 'seminars/index.md', 'all seminars')}.</em></p>\n")
-    recent = sorted((r for r in catalog.usecases.values() if r.data.get("created")),
-                    key=lambda r: (r.data["created"], r.id), reverse=True)[:5]
+    doc.add(
+        _seminar_list(uri, latest)
+        or f"<p><em>No dated seminars yet; see {a(uri, 'seminars/index.md', 'all seminars')}.</em></p>\n"
+    )
+    recent = sorted(
+        (r for r in catalog.usecases.values() if r.data.get("created")),
+        key=lambda r: (r.data["created"], r.id),
+        reverse=True,
+    )[:5]
     if recent:
         doc.heading(2, "Recently added use cases")
         doc.add(bullets([f"{a(uri, page_uri(r), plain(r.title))} — {plain(r.data['created'])}" for r in recent]))
     doc.heading(2, "The catalog at a glance")
-    doc.add(bar_chart_svg("Records per domain", records_per_domain(catalog)),
-            bar_chart_svg("Seminars per year", seminars_per_year(catalog)))
+    doc.add(
+        bar_chart_svg("Records per domain", records_per_domain(catalog)),
+        bar_chart_svg("Seminars per year", seminars_per_year(catalog)),
+    )
     return doc
 
 
@@ -94,14 +106,21 @@ def compiled_minutes_page(catalog: Catalog) -> Document:
         doc.heading(2, plain(record.title), inner=a(uri, page_uri(record), plain(record.title)))
         doc.add(f"<p><em>{plain(seminar_when(record.data))}</em></p>\n")
         if minutes.get("suggestions"):
-            doc.add("<p><strong>Suggestions</strong></p>\n",
-                    bullets([markdown_inline(s) for s in minutes["suggestions"]], "kb-suggestions"))
+            doc.add(
+                "<p><strong>Suggestions</strong></p>\n",
+                bullets([markdown_inline(s) for s in minutes["suggestions"]], "kb-suggestions"),
+            )
         elif not minutes:
             doc.add("<p><em>No minutes recorded.</em></p>\n")
         lines = []
         for ref in refs:
-            ident = (f"doi:{ref['doi']}" if ref.get("doi") else f"arXiv:{ref['arxiv']}" if ref.get("arxiv")
-                     else ref.get("cited_as", ""))
+            ident = (
+                f"doi:{ref['doi']}"
+                if ref.get("doi")
+                else f"arXiv:{ref['arxiv']}"
+                if ref.get("arxiv")
+                else ref.get("cited_as", "")
+            )
             lines.append(plain(ref["title"]) + (f" ({plain(ident)})" if ident else ""))
         doc.add(bullets(lines))
     return doc

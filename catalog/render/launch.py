@@ -64,13 +64,17 @@ def nbgitpuller_url(hub: str, repository: str, branch: str, repo_path: str) -> s
 
 
 def binder_url(owner: str, repo: str, branch: str, repo_path: str) -> str:
-    return (f"https://mybinder.org/v2/gh/{quote(owner)}/{quote(repo)}/{quote(branch, safe='')}"
-            f"?urlpath={quote('lab/tree/' + repo_path, safe='/')}")
+    return (
+        f"https://mybinder.org/v2/gh/{quote(owner)}/{quote(repo)}/{quote(branch, safe='')}"
+        f"?urlpath={quote('lab/tree/' + repo_path, safe='/')}"
+    )
 
 
 def colab_url(owner: str, repo: str, branch: str, repo_path: str) -> str:
-    return (f"https://colab.research.google.com/github/{quote(owner)}/{quote(repo)}/blob/"
-            f"{quote(branch, safe='')}/{quote(repo_path, safe='/')}")
+    return (
+        f"https://colab.research.google.com/github/{quote(owner)}/{quote(repo)}/blob/"
+        f"{quote(branch, safe='')}/{quote(repo_path, safe='/')}"
+    )
 
 
 def launch_links(settings: SiteSettings, usecase: dict[str, Any], repo_path: str) -> list[LaunchLink]:
@@ -81,8 +85,13 @@ def launch_links(settings: SiteSettings, usecase: dict[str, Any], repo_path: str
     environment = usecase.get("environment") or {}
     hub = environment.get("hub") or settings.hub
     if settings.launch.get("jupyterhub") and hub:
-        links.append(LaunchLink("jupyterhub", "Launch on JupyterHub",
-                                nbgitpuller_url(hub, settings.repository, settings.branch, repo_path)))
+        links.append(
+            LaunchLink(
+                "jupyterhub",
+                "Launch on JupyterHub",
+                nbgitpuller_url(hub, settings.repository, settings.branch, repo_path),
+            )
+        )
     github = github_owner_repo(settings.repository)
     if github and settings.launch.get("binder"):
         links.append(LaunchLink("binder", "Launch on Binder", binder_url(*github, settings.branch, repo_path)))

@@ -15,9 +15,17 @@ from .tags import Tag, tag_index
 
 FacetFn = Callable[[Record], dict[str, list[str]]]
 
-FACET_LABELS = {"domain": "Domain", "technique": "Technique", "experiment": "Experiment", "gpu": "GPU",
-                "status": "Reproducibility", "license": "License", "access": "Access", "year": "Year",
-                "minutes": "Minutes"}
+FACET_LABELS = {
+    "domain": "Domain",
+    "technique": "Technique",
+    "experiment": "Experiment",
+    "gpu": "GPU",
+    "status": "Reproducibility",
+    "license": "License",
+    "access": "Access",
+    "year": "Year",
+    "minutes": "Minutes",
+}
 
 
 def facet_panel(facets: dict[str, Counter[str]]) -> str:
@@ -30,18 +38,31 @@ def facet_panel(facets: dict[str, Counter[str]]) -> str:
             f'{plain(value)} <span class="kb-count" data-kb-count>{count}</span></label>'
             for value, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         )
-        groups.append(f'<fieldset class="kb-facet" data-kb-facet="{attr(name)}">'
-                      f"<legend>{plain(FACET_LABELS.get(name, name))}</legend>{options}</fieldset>")
-    search = ('<label class="kb-filter-text">Filter <input type="search" name="q" data-kb-text '
-              'placeholder="words in title, summary, people"></label>')
-    sort = ('<label class="kb-sort">Sort <select name="sort" data-kb-sort><option value="title">Title</option>'
-            '<option value="newest">Newest first</option></select></label>')
-    return (f'<form class="kb-facets" data-kb-facets data-search-exclude hidden>{search}{sort}{"".join(groups)}'
-            '<button type="reset" data-kb-reset>Clear filters</button></form>')
+        groups.append(
+            f'<fieldset class="kb-facet" data-kb-facet="{attr(name)}">'
+            f"<legend>{plain(FACET_LABELS.get(name, name))}</legend>{options}</fieldset>"
+        )
+    search = (
+        '<label class="kb-filter-text">Filter <input type="search" name="q" data-kb-text '
+        'placeholder="words in title, summary, people"></label>'
+    )
+    sort = (
+        '<label class="kb-sort">Sort <select name="sort" data-kb-sort><option value="title">Title</option>'
+        '<option value="newest">Newest first</option></select></label>'
+    )
+    return (
+        f'<form class="kb-facets" data-kb-facets data-search-exclude hidden>{search}{sort}{"".join(groups)}'
+        '<button type="reset" data-kb-reset>Clear filters</button></form>'
+    )
 
 
-def listing(uri: str, records: list[Record], facet_fn: FacetFn, describe: Callable[[Record], str],
-            sort_key: Callable[[Record], str]) -> str:
+def listing(
+    uri: str,
+    records: list[Record],
+    facet_fn: FacetFn,
+    describe: Callable[[Record], str],
+    sort_key: Callable[[Record], str],
+) -> str:
     facets: dict[str, Counter[str]] = {}
     items = []
     for record in sorted(records, key=lambda r: r.title.lower()):
@@ -57,8 +78,10 @@ def listing(uri: str, records: list[Record], facet_fn: FacetFn, describe: Callab
         )
     count = f'<p class="kb-result-count"><span data-kb-shown>{len(items)}</span> of {len(items)} shown</p>'
     # the items stay out of the search index: each record is found on its own page
-    return (f'<div class="kb-listing" data-kb-listing>\n{facet_panel(facets)}\n{count}\n'
-            f'<ul class="kb-items" data-search-exclude>{"".join(items)}</ul>\n</div>\n')
+    return (
+        f'<div class="kb-listing" data-kb-listing>\n{facet_panel(facets)}\n{count}\n'
+        f'<ul class="kb-items" data-search-exclude>{"".join(items)}</ul>\n</div>\n'
+    )
 
 
 def people_of(record: Record) -> list[str]:
@@ -72,24 +95,37 @@ def usecases_index(catalog: Catalog, statuses: StatusMap) -> str:
     def describe(record: Record) -> str:
         data = record.data
         states = {statuses.get((record.id, n["path"]), NEVER_RUN).label for n in data["notebooks"]}
-        return (f'<p class="kb-summary">{plain(data["summary"])}</p><p class="kb-meta">{plain(data["domain"])} · '
-                f'{plain(", ".join(data["techniques"]))} · {len(data["notebooks"])} notebook(s) · '
-                f'{plain(", ".join(sorted(states)))}</p>')
+        return (
+            f'<p class="kb-summary">{plain(data["summary"])}</p><p class="kb-meta">{plain(data["domain"])} · '
+            f"{plain(', '.join(data['techniques']))} · {len(data['notebooks'])} notebook(s) · "
+            f"{plain(', '.join(sorted(states)))}</p>"
+        )
 
     doc = Document("Use cases", {"kb_kind": "listing"})
     doc.heading(1, "Use cases")
-    doc.add(f"<p>{len(catalog.usecases)} use cases, each with notebooks re-run by CI and at least one public "
-            "dataset. Filter by facet or text; the address bar keeps the filter, so a filtered view can be "
-            "shared.</p>\n",
-            listing(uri, list(catalog.usecases.values()), lambda r: usecase_facets(r, statuses), describe,
-                    lambda r: str(r.data.get("created", ""))))
+    doc.add(
+        f"<p>{len(catalog.usecases)} use cases, each with notebooks re-run by CI and at least one public "
+        "dataset. Filter by facet or text; the address bar keeps the filter, so a filtered view can be "
+        "shared.</p>\n",
+        listing(
+            uri,
+            list(catalog.usecases.values()),
+            lambda r: usecase_facets(r, statuses),
+            describe,
+            lambda r: str(r.data.get("created", "")),
+        ),
+    )
     return doc
 
 
 def dataset_facets(record: Record) -> dict[str, list[str]]:
     data = record.data
-    return {"domain": [data["domain"]], "access": [data["access"]], "license": [data["license"]],
-            "year": [str(data["year"])] if data.get("year") else []}
+    return {
+        "domain": [data["domain"]],
+        "access": [data["access"]],
+        "license": [data["license"]],
+        "year": [str(data["year"])] if data.get("year") else [],
+    }
 
 
 def datasets_index(catalog: Catalog) -> str:
@@ -98,23 +134,29 @@ def datasets_index(catalog: Catalog) -> str:
     def describe(record: Record) -> str:
         data = record.data
         used = len(catalog.related(record, "usecase"))
-        return (f'<p class="kb-summary">{plain(data["summary"])}</p><p class="kb-meta">{plain(data["domain"])} · '
-                f'{plain(data["access"])} · {plain(data["license"])} · used by {used} use case(s)</p>')
+        return (
+            f'<p class="kb-summary">{plain(data["summary"])}</p><p class="kb-meta">{plain(data["domain"])} · '
+            f"{plain(data['access'])} · {plain(data['license'])} · used by {used} use case(s)</p>"
+        )
 
     doc = Document("Datasets", {"kb_kind": "listing"})
     doc.heading(1, "Datasets")
-    doc.add(f"<p>{len(catalog.datasets)} public datasets with their licenses, files and checksums.</p>\n",
-            listing(uri, list(catalog.datasets.values()), dataset_facets, describe,
-                    lambda r: str(r.data.get("year", ""))))
+    doc.add(
+        f"<p>{len(catalog.datasets)} public datasets with their licenses, files and checksums.</p>\n",
+        listing(uri, list(catalog.datasets.values()), dataset_facets, describe, lambda r: str(r.data.get("year", ""))),
+    )
     return doc
 
 
 def seminar_facets(record: Record) -> dict[str, list[str]]:
     data = record.data
     year = data["date"][:4] if data["date"] != "unknown" else "undated"
-    return {"year": [year], "domain": [data["domain"]] if data.get("domain") else [],
-            "technique": list(data.get("techniques", [])),
-            "minutes": ["with minutes" if data.get("minutes") else "no minutes"]}
+    return {
+        "year": [year],
+        "domain": [data["domain"]] if data.get("domain") else [],
+        "technique": list(data.get("techniques", [])),
+        "minutes": ["with minutes" if data.get("minutes") else "no minutes"],
+    }
 
 
 def seminars_index(catalog: Catalog) -> Document:
@@ -125,17 +167,26 @@ def seminars_index(catalog: Catalog) -> Document:
     years = sorted(by_year, key=lambda y: (y == "undated", y))
     doc = Document("Seminars", {"kb_kind": "listing"})
     doc.heading(1, "Seminars")
-    doc.add(f"<p>{len(catalog.seminars)} seminars of the national series. Also as a "
-            f'<a href="{file_href(uri, "seminars.ics")}">calendar</a> and a <a href="{file_href(uri, "feed.xml")}">'
-            f"feed</a>; every suggestion from the audience is collected in the "
-            f"{a(uri, 'seminars/minutes.md', 'compiled minutes')}.</p>\n",
-            bullets([f'<a href="#year-{attr(year)}">{plain(year)}</a> ({len(by_year[year])})' for year in years]))
+    doc.add(
+        f"<p>{len(catalog.seminars)} seminars of the national series. Also as a "
+        f'<a href="{file_href(uri, "seminars.ics")}">calendar</a> and a <a href="{file_href(uri, "feed.xml")}">'
+        f"feed</a>; every suggestion from the audience is collected in the "
+        f"{a(uri, 'seminars/minutes.md', 'compiled minutes')}.</p>\n",
+        bullets([f'<a href="#year-{attr(year)}">{plain(year)}</a> ({len(by_year[year])})' for year in years]),
+    )
 
     def describe(record: Record) -> str:
         return f'<p class="kb-meta">{plain(seminar_when(record.data))}</p>'
 
-    doc.add(listing(uri, list(catalog.seminars.values()), seminar_facets, describe,
-                    lambda r: str(r.data["date"]).replace("unknown", "")))
+    doc.add(
+        listing(
+            uri,
+            list(catalog.seminars.values()),
+            seminar_facets,
+            describe,
+            lambda r: str(r.data["date"]).replace("unknown", ""),
+        )
+    )
     for year in years:
         doc.heading(2, plain(year), anchor=f"year-{year}")
         lines = []
@@ -157,8 +208,11 @@ def tag_pages(catalog: Catalog) -> dict[str, Document]:
             matching = sorted((r for r in records if r.kind == kind), key=lambda r: r.title.lower())
             if matching:
                 doc.heading(2, heading)
-                doc.add("<ul>" + "".join(f"<li>{a(tag.uri, page_uri(r), plain(r.title))}</li>" for r in matching)
-                        + "</ul>\n")
+                doc.add(
+                    "<ul>"
+                    + "".join(f"<li>{a(tag.uri, page_uri(r), plain(r.title))}</li>" for r in matching)
+                    + "</ul>\n"
+                )
         pages[tag.uri] = doc
     pages["tags/index.md"] = tags_overview(index)
     return pages
@@ -172,6 +226,9 @@ def tags_overview(index: dict[Tag, list[Record]]) -> Document:
         groups.setdefault(tag.group, []).append(tag)
     for group, tags in sorted(groups.items()):
         doc.heading(2, plain(group.capitalize()))
-        doc.add("<p>" + " · ".join(f"{a('tags/index.md', t.uri, plain(t.label))} ({len(index[t])})" for t in tags)
-                + "</p>\n")
+        doc.add(
+            "<p>"
+            + " · ".join(f"{a('tags/index.md', t.uri, plain(t.label))} ({len(index[t])})" for t in tags)
+            + "</p>\n"
+        )
     return doc

@@ -140,8 +140,10 @@ _TAG = re.compile(r"<[^>]+>")
 
 def notebook_headings(html: str) -> list[tuple[int, str, str]]:
     """(level, id, text) of the headings nbconvert made from Markdown cells."""
-    return [(int(level), ident, _TAG.sub("", _ANCHOR_LINK.sub("", inner)).strip())
-            for level, ident, inner in _HEADING.findall(html)]
+    return [
+        (int(level), ident, _TAG.sub("", _ANCHOR_LINK.sub("", inner)).strip())
+        for level, ident, inner in _HEADING.findall(html)
+    ]
 
 
 def notebook_document(notebook: SafeNotebook, cache_dir: Path) -> tuple[Document, str]:
@@ -163,8 +165,12 @@ def notebook_document(notebook: SafeNotebook, cache_dir: Path) -> tuple[Document
 
 
 def _document(notebook: SafeNotebook, entry: dict[str, Any], css_key: str) -> Document:
-    doc = Document(notebook.title, {"kb_kind": "notebook"}, index=entry.get("search"),
-                   indexed_by_material=entry.get("search") is None)
+    doc = Document(
+        notebook.title,
+        {"kb_kind": "notebook"},
+        index=entry.get("search"),
+        indexed_by_material=entry.get("search") is None,
+    )
     doc.add(f'<link rel="stylesheet" href="{file_href(notebook.uri, stylesheet_uri(css_key))}">\n', entry["html"])
     for level, ident, text in entry["headings"]:
         doc.add_heading(level, ident, text)

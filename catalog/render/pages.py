@@ -51,8 +51,11 @@ def bullets(items: list[str], css: str = "") -> str:
 def properties(rows: list[tuple[str, str]]) -> str:
     """Label/value pairs as a definition list (fewer elements than a two-column table). The line
     breaks matter: the search index keeps no tags, so "Domain" and "hep" must not run together."""
-    return ('<dl class="kb-properties">\n' + "".join(f"<dt>{label}</dt>\n<dd>{value}</dd>\n" for label, value in rows)
-            + "</dl>\n")
+    return (
+        '<dl class="kb-properties">\n'
+        + "".join(f"<dt>{label}</dt>\n<dd>{value}</dd>\n" for label, value in rows)
+        + "</dl>\n"
+    )
 
 
 def reference_line(ref: dict[str, Any]) -> str:
@@ -117,8 +120,7 @@ def badge(status: NotebookStatus) -> str:
         details.append(f"{status.duration_s:.1f} s")
     title = " · ".join(details) or status.reason
     suffix = f" — {plain(title)}" if title else ""
-    return (f'<span class="kb-badge kb-{attr(status.facet)}" title="{attr(title)}">'
-            f"{plain(status.label)}</span>{suffix}")
+    return f'<span class="kb-badge kb-{attr(status.facet)}" title="{attr(title)}">{plain(status.label)}</span>{suffix}'
 
 
 def joined(values: Any) -> str:
@@ -130,10 +132,14 @@ def usecase_page(record: Record, catalog: Catalog, settings: SiteSettings, statu
     doc = Document(record.title, {"kb_kind": "usecase"})
     title_block(doc, record, uri, f"<p><em>{plain(data['summary'])}</em></p>\n")
     rows = [("Domain", plain(data["domain"])), ("Techniques", joined(data["techniques"]))]
-    for key, label in (("science_field", "Science field"), ("ml_technology", "ML technology"),
-                       ("experiments", "Experiments"), ("toolset", "Toolset"),
-                       ("additional_libraries", "Additional libraries"),
-                       ("suggested_environments", "Suggested environments")):
+    for key, label in (
+        ("science_field", "Science field"),
+        ("ml_technology", "ML technology"),
+        ("experiments", "Experiments"),
+        ("toolset", "Toolset"),
+        ("additional_libraries", "Additional libraries"),
+        ("suggested_environments", "Suggested environments"),
+    ):
         if data.get(key):
             rows.append((label, joined(data[key])))
     for key in ("type", "size", "sources"):
@@ -164,9 +170,14 @@ def usecase_facets(record: Record, statuses: StatusMap) -> dict[str, list[str]]:
     data = record.data
     gpu = sorted({n.get("gpu", "none") for n in data["notebooks"]})
     status = sorted({statuses.get((record.id, n["path"]), NEVER_RUN).facet for n in data["notebooks"]})
-    return {"domain": [data["domain"]], "technique": list(data["techniques"]),
-            "experiment": list(data.get("experiments", [])), "gpu": gpu, "status": status,
-            "license": [data.get("license", "unknown")]}
+    return {
+        "domain": [data["domain"]],
+        "technique": list(data["techniques"]),
+        "experiment": list(data.get("experiments", [])),
+        "gpu": gpu,
+        "status": status,
+        "license": [data.get("license", "unknown")],
+    }
 
 
 def notebooks_section(doc: Document, record: Record, settings: SiteSettings, statuses: StatusMap) -> None:
@@ -179,13 +190,18 @@ def notebooks_section(doc: Document, record: Record, settings: SiteSettings, sta
         if nb.get("gpu_memory_gb"):
             gpu += f" ({nb['gpu_memory_gb']} GB)"
         doc.heading(3, plain(nb["title"]), inner=a(uri, target, plain(nb["title"])))
-        doc.add(f"<p>Reproducibility: {badge(status)}</p>\n",
-                f"<p><code>{html.escape(nb['path'])}</code> · {gpu} · nbval {plain(nb.get('nbval', 'lax'))} · "
-                f"cell timeout {nb.get('cell_timeout', 300)} s</p>\n")
+        doc.add(
+            f"<p>Reproducibility: {badge(status)}</p>\n",
+            f"<p><code>{html.escape(nb['path'])}</code> · {gpu} · nbval {plain(nb.get('nbval', 'lax'))} · "
+            f"cell timeout {nb.get('cell_timeout', 300)} s</p>\n",
+        )
         buttons = []
         if nb.get("launch", True):
-            buttons = [f'<a class="md-button kb-launch-{attr(link.service)}" href="{attr(safe_url(link.url))}">'
-                       f"{plain(link.label)}</a>" for link in launch_links(settings, record.data, target)]
+            buttons = [
+                f'<a class="md-button kb-launch-{attr(link.service)}" href="{attr(safe_url(link.url))}">'
+                f"{plain(link.label)}</a>"
+                for link in launch_links(settings, record.data, target)
+            ]
         buttons.append(f'<a class="md-button" href="{attr(download_href(uri, target))}" download>Download</a>')
         doc.add("<p>" + " ".join(buttons) + "</p>\n")
 
@@ -199,8 +215,13 @@ def environment_section(doc: Document, data: dict[str, Any]) -> None:
     env = data.get("environment")
     if not env:
         return
-    labels = {"python": "Python", "requirements": "Requirements file", "image": "Image",
-              "profile": "JupyterHub profile", "hub": "JupyterHub"}
+    labels = {
+        "python": "Python",
+        "requirements": "Requirements file",
+        "image": "Image",
+        "profile": "JupyterHub profile",
+        "hub": "JupyterHub",
+    }
     doc.heading(2, "Environment")
     doc.add(properties([(labels[k], plain(v) if k != "hub" else external_a(v, v)) for k, v in env.items()]))
 
@@ -241,8 +262,9 @@ def link_status_section(doc: Document, record: Record, link_history: dict[str, l
         doc.add(bullets(lines, "kb-link-status"))
 
 
-def dataset_page(record: Record, catalog: Catalog,
-                 link_history: dict[str, list[dict[str, Any]]] | None = None) -> Document:
+def dataset_page(
+    record: Record, catalog: Catalog, link_history: dict[str, list[dict[str, Any]]] | None = None
+) -> Document:
     data, uri = record.data, page_uri(record)
     doc = Document(record.title, {"kb_kind": "dataset"})
     title_block(doc, record, uri, f"<p><em>{plain(data['summary'])}</em></p>\n")
@@ -251,8 +273,15 @@ def dataset_page(record: Record, catalog: Catalog,
         rows.append(("DOI", external_a(data["doi"], f"https://doi.org/{data['doi']}")))
     if data.get("landing_page"):
         rows.append(("Landing page", external_a(data["landing_page"], data["landing_page"])))
-    for key, label in (("publisher", "Publisher"), ("year", "Year"), ("version", "Version"), ("size", "Size"),
-                       ("creators", "Creators"), ("formats", "Formats"), ("keywords", "Keywords")):
+    for key, label in (
+        ("publisher", "Publisher"),
+        ("year", "Year"),
+        ("version", "Version"),
+        ("size", "Size"),
+        ("creators", "Creators"),
+        ("formats", "Formats"),
+        ("keywords", "Keywords"),
+    ):
         if data.get(key):
             rows.append((label, joined(data[key]) if isinstance(data[key], list) else plain(data[key])))
     if data.get("code"):
@@ -312,8 +341,11 @@ def seminar_page(record: Record, catalog: Catalog) -> Document:
     if data.get("abstract"):
         doc.heading(2, "Abstract")
         doc.add(markdown_html(data["abstract"]))
-    links = [external_a(label, data[key]) for key, label in
-             (("slides", "Slides"), ("recording", "Recording"), ("event_page", "Event page")) if data.get(key)]
+    links = [
+        external_a(label, data[key])
+        for key, label in (("slides", "Slides"), ("recording", "Recording"), ("event_page", "Event page"))
+        if data.get(key)
+    ]
     if links:
         doc.add("<p>" + " · ".join(links) + "</p>\n")
     minutes_section(doc, data)

@@ -37,8 +37,15 @@ def field_rows(schema: dict[str, Any], prefix: str = "") -> list[list[str]]:
             continue
         sub = resolve_ref(raw)
         example = json.dumps(sub["examples"][0], ensure_ascii=False) if sub.get("examples") else ""
-        rows.append([_code(f"{prefix}{name}"), "yes" if name in required else "", _type_of(sub),
-                     plain(sub.get("description", "")), _code(example) if example else ""])
+        rows.append(
+            [
+                _code(f"{prefix}{name}"),
+                "yes" if name in required else "",
+                _type_of(sub),
+                plain(sub.get("description", "")),
+                _code(example) if example else "",
+            ]
+        )
         nested = sub.get("items") if sub.get("type") == "array" else sub
         if isinstance(nested, dict):
             nested = resolve_ref(nested)
@@ -53,6 +60,8 @@ def field_reference_page(kind: str) -> Document:
     doc.heading(1, TITLES[kind])
     target = file_href(f"reference/{kind}.md", f"schemas/{kind}.schema.json")
     link = f'<a href="{target}">{_code(f"{kind}.schema.json")}</a>'
-    doc.add(f"<p>{plain(schema['description'])} Generated from {link}, which editors use for completion.</p>\n",
-            table(["Field", "Required", "Type", "Description", "Example"], field_rows(schema)))
+    doc.add(
+        f"<p>{plain(schema['description'])} Generated from {link}, which editors use for completion.</p>\n",
+        table(["Field", "Required", "Type", "Description", "Example"], field_rows(schema)),
+    )
     return doc

@@ -64,7 +64,7 @@ def index_text(fragment: str) -> str:
             start = len(out) - 1
             while start >= 0 and out[start] != opening:
                 start -= 1
-            if start >= 0 and all(chunk.isspace() for chunk in out[start + 1:]):
+            if start >= 0 and all(chunk.isspace() for chunk in out[start + 1 :]):
                 del out[start:]  # an empty element (or only whitespace) is dropped
             else:
                 out.append(f"</{name}>")
@@ -80,8 +80,9 @@ def material_entries(body: str, toc_tokens: list[dict[str, Any]]) -> list[dict[s
         from mkdocs.structure.toc import get_toc
 
         index = SearchIndex()
-        index.add_entry_from_context(SimpleNamespace(meta={"title": TITLE_MARK}, title=TITLE_MARK, url="",
-                                                     content=body, toc=get_toc(toc_tokens)))
+        index.add_entry_from_context(
+            SimpleNamespace(meta={"title": TITLE_MARK}, title=TITLE_MARK, url="", content=body, toc=get_toc(toc_tokens))
+        )
         return [dict(entry) for entry in index.entries]
     except Exception:  # any change in Material's internals means: let the search plugin do it
         return None
@@ -91,8 +92,10 @@ def search_entries(doc: Document, url: str) -> list[dict[str, str]]:
     """One entry per section: location (page URL + anchor), title, text."""
     if doc.index is not None:
         title = doc.page_meta["title"]
-        return [{**entry, "location": url + entry["location"], "title": entry["title"].replace(TITLE_MARK, title)}
-                for entry in doc.index]
+        return [
+            {**entry, "location": url + entry["location"], "title": entry["title"].replace(TITLE_MARK, title)}
+            for entry in doc.index
+        ]
     entries: list[dict[str, str]] = []
     for section in doc.sections:
         heading = section.heading
@@ -103,6 +106,7 @@ def search_entries(doc: Document, url: str) -> list[dict[str, str]]:
         else:
             title = html.escape(html.unescape(heading.text), quote=False)
             location = url if heading.level == 1 and not entries else f"{url}#{heading.id}"
-        entries.append({"location": location, "title": _SPACES.sub(" ", title).strip(),
-                        "text": index_text("".join(section.parts))})
+        entries.append(
+            {"location": location, "title": _SPACES.sub(" ", title).strip(), "text": index_text("".join(section.parts))}
+        )
     return entries

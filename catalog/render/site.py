@@ -35,9 +35,14 @@ class SiteContent:
         return {uri: doc.source() for uri, doc in self.documents.items()}
 
 
-def render_site(catalog: Catalog, settings: SiteSettings, statuses: StatusMap, today: dt.date,
-                history: dict[tuple[str, str], list[dict[str, object]]] | None = None,
-                link_history: dict[str, list[dict[str, Any]]] | None = None) -> SiteContent:
+def render_site(
+    catalog: Catalog,
+    settings: SiteSettings,
+    statuses: StatusMap,
+    today: dt.date,
+    history: dict[tuple[str, str], list[dict[str, object]]] | None = None,
+    link_history: dict[str, list[dict[str, Any]]] | None = None,
+) -> SiteContent:
     site = SiteContent()
     for record in catalog.usecases.values():
         site.documents[page_uri(record)] = usecase_page(record, catalog, settings, statuses)

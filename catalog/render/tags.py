@@ -9,8 +9,13 @@ from dataclasses import dataclass
 from ..model import Catalog, Record
 
 # record field → tag group (the group names the folder of the tag pages)
-TAG_FIELDS = {"domain": "domain", "techniques": "technique", "experiments": "experiment",
-              "tags": "keyword", "keywords": "keyword"}
+TAG_FIELDS = {
+    "domain": "domain",
+    "techniques": "technique",
+    "experiments": "experiment",
+    "tags": "keyword",
+    "keywords": "keyword",
+}
 
 
 @dataclass(frozen=True, order=True)

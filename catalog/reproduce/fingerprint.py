@@ -28,8 +28,9 @@ def checked_outputs(cell: dict[str, Any], mode: str) -> list[Any]:
     if "NBVAL_IGNORE_OUTPUT" in text or "NBVAL_SKIP" in text:
         return []
     if mode == "strict" or any(marker in text for marker in CHECK_MARKERS):
-        return [{k: v for k, v in o.items() if k not in ("execution_count", "metadata")}
-                for o in cell.get("outputs", [])]
+        return [
+            {k: v for k, v in o.items() if k not in ("execution_count", "metadata")} for o in cell.get("outputs", [])
+        ]
     return []
 
 

@@ -34,12 +34,19 @@ def jobs(tasks: list[Task], batch: int = 1) -> list[dict[str, Any]]:
     out = []
     for gpu, members in groups.items():
         for start in range(0, len(members), batch):
-            chunk = members[start:start + batch]
+            chunk = members[start : start + batch]
             owned = [t for _, ts in chunk for t in ts]
             names = [u for u, _ in chunk]
             runner = runner_labels(owned)
-            out.append({"name": "+".join(names), "usecases": " ".join(names), "gpu": gpu,
-                        "runs-on": runner["labels"], "results": f"results/shards/{'+'.join(names)}.json"})
+            out.append(
+                {
+                    "name": "+".join(names),
+                    "usecases": " ".join(names),
+                    "gpu": gpu,
+                    "runs-on": runner["labels"],
+                    "results": f"results/shards/{'+'.join(names)}.json",
+                }
+            )
     return out
 
 
@@ -57,9 +64,10 @@ def gitlab_pipeline(tasks: list[Task], batch: int = 1, image: str = "python:3.11
         pipeline[f"reproduce:{job['name']}"] = {
             "stage": "reproduce",
             **({"tags": tags} if tags else {}),
-            "script": ["pip install -e '.[notebooks]'",
-                       f"catalog reproduce {job['usecases']} --gpu auto "
-                       f"--results {job['results']}"],
+            "script": [
+                "pip install -e '.[notebooks]'",
+                f"catalog reproduce {job['usecases']} --gpu auto --results {job['results']}",
+            ],
             "artifacts": {"when": "always", "paths": [job["results"]]},
         }
     if not found:

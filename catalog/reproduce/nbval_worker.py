@@ -39,9 +39,16 @@ class Collector:
     def pytest_runtest_logreport(self, report: Any) -> None:
         if report.when == "call" or report.outcome != "passed":
             text = ANSI.sub("", str(report.longrepr)) if report.longrepr else ""
-            self.cells.append({"cell": self.index.get(report.nodeid), "when": report.when,
-                               "outcome": report.outcome, "xfail": bool(getattr(report, "wasxfail", "")),
-                               "duration": report.duration, "text": "\n".join(text.splitlines()[:40])})
+            self.cells.append(
+                {
+                    "cell": self.index.get(report.nodeid),
+                    "when": report.when,
+                    "outcome": report.outcome,
+                    "xfail": bool(getattr(report, "wasxfail", "")),
+                    "duration": report.duration,
+                    "text": "\n".join(text.splitlines()[:40]),
+                }
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,17 +62,37 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     collector = Collector()
     options = [
-        args.notebook, "--nbval" if args.mode == "strict" else "--nbval-lax",
-        "--nbval-sanitize-with", args.sanitize, "--nbval-cell-timeout", str(args.cell_timeout),
-        "-p", "no:cacheprovider", "-o", "addopts=", "-q", "--rootdir", ".", "-W", "ignore::DeprecationWarning",
+        args.notebook,
+        "--nbval" if args.mode == "strict" else "--nbval-lax",
+        "--nbval-sanitize-with",
+        args.sanitize,
+        "--nbval-cell-timeout",
+        str(args.cell_timeout),
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        "-q",
+        "--rootdir",
+        ".",
+        "-W",
+        "ignore::DeprecationWarning",
     ]
     options += ["--nbval-kernel-name", args.kernel] if args.kernel else ["--nbval-current-env"]
     code = pytest.main(options, plugins=[collector])
-    peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                  resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    peak_kb = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    )
     with open(args.out, "w", encoding="utf-8") as out:
-        json.dump({"exit_code": int(code), "collected": collector.collected, "cells": collector.cells,
-                   "peak_memory_mb": round(peak_kb / 1024, 1)}, out)
+        json.dump(
+            {
+                "exit_code": int(code),
+                "collected": collector.collected,
+                "cells": collector.cells,
+                "peak_memory_mb": round(peak_kb / 1024, 1),
+            },
+            out,
+        )
     return 0
 
 

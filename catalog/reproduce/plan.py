@@ -26,8 +26,15 @@ class Task:
         return self.notebook.get("gpu", "none")
 
 
-def plan_runs(catalog: Catalog, store: ResultsStore, *, usecases: list[str] | None = None, force: bool = False,
-              gpu_available: bool = False, shard: tuple[int, int] = (1, 1)) -> list[Task]:
+def plan_runs(
+    catalog: Catalog,
+    store: ResultsStore,
+    *,
+    usecases: list[str] | None = None,
+    force: bool = False,
+    gpu_available: bool = False,
+    shard: tuple[int, int] = (1, 1),
+) -> list[Task]:
     """Every selected notebook with what to do about it, in a stable order.
 
     A notebook is due unless its fingerprint equals that of its last *passing* run. A due

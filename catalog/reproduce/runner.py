@@ -74,14 +74,24 @@ class RunContext:
 
     @classmethod
     def create(cls, root: Path, gpus: list[dict[str, Any]], kernel: str = "") -> RunContext:
-        return cls(root, gpus, kernel, git_commit(root),
-                   {"python": platform.python_version(), "packages": package_versions(),
-                    "hardware": describe_hardware(gpus)})
+        return cls(
+            root,
+            gpus,
+            kernel,
+            git_commit(root),
+            {"python": platform.python_version(), "packages": package_versions(), "hardware": describe_hardware(gpus)},
+        )
 
 
 def base_run(task: Task, context: RunContext, started: str) -> dict[str, Any]:
-    return {"started": started, "content_hash": task.fingerprint, "nbval": task.notebook.get("nbval", "lax"),
-            "kernel": context.kernel or "current-env", "commit": context.commit, **context.environment}
+    return {
+        "started": started,
+        "content_hash": task.fingerprint,
+        "nbval": task.notebook.get("nbval", "lax"),
+        "kernel": context.kernel or "current-env",
+        "commit": context.commit,
+        **context.environment,
+    }
 
 
 def skipped_run(task: Task, context: RunContext, reason: str) -> dict[str, Any]:
@@ -103,17 +113,30 @@ def execute(task: Task, context: RunContext) -> dict[str, Any]:
     sanitize = resources.files("catalog").joinpath("nbval_sanitize.cfg")
     with tempfile.TemporaryDirectory(prefix="kb-nbval-") as scratch, resources.as_file(sanitize) as sanitize_path:
         out = Path(scratch) / "report.json"
-        command = [sys.executable, "-m", "catalog.reproduce.nbval_worker", notebook.name,
-                   "--mode", task.notebook.get("nbval", "lax"), "--cell-timeout", str(timeout),
-                   "--sanitize", str(sanitize_path), "--out", str(out)] + (
-                       ["--kernel", context.kernel] if context.kernel else [])
-        env = {**os.environ, "PYTHONHASHSEED": "0", "MLINFN_CATALOG_ROOT": str(context.root),
-               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        command = [
+            sys.executable,
+            "-m",
+            "catalog.reproduce.nbval_worker",
+            notebook.name,
+            "--mode",
+            task.notebook.get("nbval", "lax"),
+            "--cell-timeout",
+            str(timeout),
+            "--sanitize",
+            str(sanitize_path),
+            "--out",
+            str(out),
+        ] + (["--kernel", context.kernel] if context.kernel else [])
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": "0",
+            "MLINFN_CATALOG_ROOT": str(context.root),
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        }
         # a notebook may run each cell up to its limit; the whole run gets that plus kernel start-up
         limit = timeout * max(1, _code_cells(notebook)) + 120
         try:
-            done = subprocess.run(command, cwd=notebook.parent, env=env, capture_output=True, text=True,
-                                  timeout=limit)
+            done = subprocess.run(command, cwd=notebook.parent, env=env, capture_output=True, text=True, timeout=limit)
             report = json.loads(out.read_text()) if out.is_file() else None
         except subprocess.TimeoutExpired:
             done, report = None, None
@@ -161,8 +184,9 @@ class Outcome:
         return self.run["verdict"] if self.run else "unchanged"
 
 
-def run_plan(tasks: list[Task], context: RunContext, store: ResultsStore, results_path: Path,
-             say: Callable[[str], None] = print) -> list[Outcome]:
+def run_plan(
+    tasks: list[Task], context: RunContext, store: ResultsStore, results_path: Path, say: Callable[[str], None] = print
+) -> list[Outcome]:
     """Execute the plan, saving each verdict as soon as it is known (an interrupted run keeps
     what it finished, and never loses what the store held)."""
     outcomes = []
@@ -176,8 +200,10 @@ def run_plan(tasks: list[Task], context: RunContext, store: ResultsStore, result
                 continue
             run = skipped_run(task, context, "needs GPU")
         else:
-            say(f"[{number}/{len(due)}] {task.key}: running (nbval {task.notebook.get('nbval', 'lax')}, "
-                f"cell timeout {task.notebook.get('cell_timeout', 300)} s) ...")
+            say(
+                f"[{number}/{len(due)}] {task.key}: running (nbval {task.notebook.get('nbval', 'lax')}, "
+                f"cell timeout {task.notebook.get('cell_timeout', 300)} s) ..."
+            )
             run = execute(task, context)
         store.add(task.usecase.id, task.notebook["path"], run)
         write_store(results_path, _single(task, run))
@@ -198,9 +224,15 @@ def summary_table(outcomes: list[Outcome]) -> str:
     rows = [("notebook", "verdict", "time", "cell", "reason")]
     for o in sorted(outcomes, key=lambda o: o.task.key):
         run = o.run or {}
-        rows.append((o.task.key, o.verdict, f"{run['duration_s']:.1f} s" if "duration_s" in run else "-",
-                     str(run.get("failing_cell", "-")) if run else "-",
-                     run.get("reason", "unchanged since its last passing run" if not o.run else "")))
+        rows.append(
+            (
+                o.task.key,
+                o.verdict,
+                f"{run['duration_s']:.1f} s" if "duration_s" in run else "-",
+                str(run.get("failing_cell", "-")) if run else "-",
+                run.get("reason", "unchanged since its last passing run" if not o.run else ""),
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)) for row in rows]
     counts: dict[str, int] = {}

@@ -46,15 +46,17 @@ class ResultsStore:
         return next((r for r in reversed(self.history(usecase, notebook)) if r["verdict"] == "passed"), None)
 
     def add(self, usecase: str, notebook: str, run: dict[str, Any]) -> None:
-        entry = self.notebooks.setdefault(key_of(usecase, notebook),
-                                          {"usecase": usecase, "notebook": notebook, "history": []})
+        entry = self.notebooks.setdefault(
+            key_of(usecase, notebook), {"usecase": usecase, "notebook": notebook, "history": []}
+        )
         entry["history"] = merge_histories(entry["history"], [run])
 
     def merge(self, other: ResultsStore) -> None:
         """Union of both stores; per notebook the histories are combined by start time."""
         for key, entry in other.notebooks.items():
-            mine = self.notebooks.setdefault(key, {"usecase": entry["usecase"], "notebook": entry["notebook"],
-                                                   "history": []})
+            mine = self.notebooks.setdefault(
+                key, {"usecase": entry["usecase"], "notebook": entry["notebook"], "history": []}
+            )
             mine["history"] = merge_histories(mine["history"], entry["history"])
 
     def to_json(self) -> str:
@@ -101,9 +103,15 @@ def hardware_label(run: dict[str, Any]) -> str:
 def status_from_run(run: dict[str, Any] | None, current_hash: str) -> NotebookStatus:
     if run is None:
         return NotebookStatus("never-run")
-    return NotebookStatus(run["verdict"], stale=run["content_hash"] != current_hash, started=run["started"],
-                          duration_s=run.get("duration_s"), hardware=hardware_label(run),
-                          reason=run.get("reason", ""), failing_cell=run.get("failing_cell"))
+    return NotebookStatus(
+        run["verdict"],
+        stale=run["content_hash"] != current_hash,
+        started=run["started"],
+        duration_s=run.get("duration_s"),
+        hardware=hardware_label(run),
+        reason=run.get("reason", ""),
+        failing_cell=run.get("failing_cell"),
+    )
 
 
 def load_statuses(catalog: Catalog, path: Path) -> tuple[StatusMap, dict[tuple[str, str], list[dict[str, Any]]]]:
