@@ -45,6 +45,8 @@ def record_key(relative: str) -> tuple[str, str] | None:
         return ("dataset", parts[1][: -len(".yaml")])
     if len(parts) == 3 and parts[0] == "seminars" and parts[2].endswith(".yaml"):
         return ("seminar", parts[2][: -len(".yaml")])
+    if len(parts) == 2 and parts[0] == "events" and parts[1].endswith(".yaml"):
+        return ("event", parts[1][: -len(".yaml")])
     return None
 
 

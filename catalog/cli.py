@@ -20,7 +20,7 @@ class UsageError(Exception):
 
 def catalog_root(value: str | None) -> Path:
     root = Path(value or ".").resolve()
-    if not any((root / name).is_dir() for name in ("usecases", "datasets", "seminars")):
+    if not any((root / name).is_dir() for name in ("usecases", "datasets", "seminars", "events")):
         raise UsageError(f"{root} is not a catalog root (no usecases/, datasets/ or seminars/); use --root")
     return root
 

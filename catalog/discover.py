@@ -1,4 +1,5 @@
-"""Where records live: usecases/<id>/usecase.yaml, datasets/<id>.yaml, seminars/<year>/<id>.yaml."""
+"""Where records live: usecases/<id>/usecase.yaml, datasets/<id>.yaml, seminars/<year>/<id>.yaml,
+events/<id>.yaml."""
 
 from __future__ import annotations
 
@@ -41,4 +42,11 @@ def find_record_files(root: Path) -> tuple[list[tuple[str, Path]], list[Problem]
                 found.append(("seminar", path))
             else:
                 misplaced(path, "seminars go in seminars/<year>/<date>-<slug>.yaml")
+    events = root / "events"
+    if events.is_dir():
+        for path in sorted(events.iterdir()):
+            if path.suffix == ".yaml" and path.is_file():
+                found.append(("event", path))
+            elif path.suffix == ".yml":
+                misplaced(path, "rename it to .yaml")
     return found, problems

@@ -10,12 +10,13 @@ from typing import Any
 from .loader import LineMap
 from .problems import Problem
 
-KIND_FOLDERS = {"usecase": "usecases", "dataset": "datasets", "seminar": "seminars"}
+KIND_FOLDERS = {"usecase": "usecases", "dataset": "datasets", "seminar": "seminars", "event": "events"}
 # which field of a record of one kind points to records of another kind
 REFERENCE_FIELDS: dict[str, dict[str, str]] = {
     "usecase": {"datasets": "dataset", "seminars": "seminar"},
-    "seminar": {"usecases": "usecase", "datasets": "dataset"},
+    "seminar": {"usecases": "usecase", "datasets": "dataset", "events": "event"},
     "dataset": {},
+    "event": {},  # exercises point to use cases and datasets: see `exercise_links`
 }
 
 
@@ -67,6 +68,10 @@ class Catalog:
     def seminars(self) -> dict[str, Record]:
         return self.records["seminar"]
 
+    @property
+    def events(self) -> dict[str, Record]:
+        return self.records["event"]
+
     def all_records(self) -> list[Record]:
         return [r for kind in KIND_FOLDERS for r in self.records[kind].values()]
 
@@ -86,8 +91,29 @@ class Catalog:
                     if isinstance(target, str) and target in self.records[target_kind]:
                         links[(record.kind, record.id)][target_kind].add(target)
                         links[(target_kind, target)][record.kind].add(record.id)
+        for event in self.events.values():
+            for _, target_kind, target in exercise_links(event):
+                if target in self.records[target_kind]:
+                    links[("event", event.id)][target_kind].add(target)
+                    links[(target_kind, target)]["event"].add(event.id)
         self._links = {key: {k: sorted(v) for k, v in value.items()} for key, value in links.items()}
 
     @property
     def has_errors(self) -> bool:
         return any(p.is_error for p in self.problems)
+
+
+def exercise_links(event: Record) -> list[tuple[tuple[str | int, ...], str, str]]:
+    """(JSON path, kind, id) of every use case and dataset an event's exercises name."""
+    found: list[tuple[tuple[str | int, ...], str, str]] = []
+    exercises = event.data.get("exercises")
+    for i, exercise in enumerate(exercises if isinstance(exercises, list) else []):
+        if not isinstance(exercise, dict):
+            continue
+        if isinstance(exercise.get("usecase"), str):
+            found.append((("exercises", i, "usecase"), "usecase", exercise["usecase"]))
+        datasets = exercise.get("datasets")
+        for j, dataset in enumerate(datasets if isinstance(datasets, list) else []):
+            if isinstance(dataset, str):
+                found.append((("exercises", i, "datasets", j), "dataset", dataset))
+    return found

@@ -45,6 +45,8 @@ CODES: dict[str, str] = {
     "KB211": "file is not where its kind belongs",
     "KB212": "path leaves the use case folder",
     "KB213": "file named by the record is missing",
+    "KB230": "provenance source is not a URL or owner/repo path",
+    "KB231": "event ends before it starts",
 }
 
 

@@ -8,9 +8,11 @@ import json
 from typing import Any
 
 from .discover import SEMINAR_UNDATED_FOLDER
+from .events import check_event
 from .loader import JsonPath, json_path
 from .model import REFERENCE_FIELDS, Catalog, Record
 from .problems import Problem, Severity
+from .provenance import check_provenance_sources
 
 PUBLIC_ACCESS = ("open", "registration")
 
@@ -29,10 +31,13 @@ def catalog_rules(catalog: Catalog, today: dt.date) -> list[Problem]:
         problems += check_references(record, catalog)
         if not record.schema_valid:
             continue  # content rules assume the schema's shapes
+        problems += check_provenance_sources(record)
         if record.kind == "usecase":
             problems += check_usecase_content(record, catalog)
         elif record.kind == "seminar":
             problems += check_seminar_dates(record, today)
+        elif record.kind == "event":
+            problems += check_event(record, catalog)
     return problems
 
 

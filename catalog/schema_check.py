@@ -21,7 +21,7 @@ from jsonschema.exceptions import ValidationError
 from .loader import JsonPath, LineMap, json_path
 from .problems import Problem
 
-KINDS = ("usecase", "dataset", "seminar")
+KINDS = ("usecase", "dataset", "seminar", "event")
 
 
 def orcid_checksum_ok(value: object) -> bool:

@@ -28,7 +28,14 @@ _state: dict[str, object] = {}
 
 # Index pages stay in the navigation; record, tag and notebook pages are reached through them
 # (a global nav of thousands of records would be copied into every page).
-IN_NAV = {"index.md", "usecases/index.md", "datasets/index.md", "seminars/index.md", "reproducibility.md"}
+IN_NAV = {
+    "index.md",
+    "usecases/index.md",
+    "datasets/index.md",
+    "seminars/index.md",
+    "events/index.md",
+    "reproducibility.md",
+}
 
 
 class NotebookPage(File):
@@ -60,7 +67,7 @@ def on_config(config):
         settings=SiteSettings.from_mapping(settings, config.site_url or ""),
     )
     gc.freeze()  # see on_files
-    for folder in ("usecases", "datasets", "seminars"):
+    for folder in ("usecases", "datasets", "seminars", "events"):
         if (root / folder).is_dir() and str(root / folder) not in config.watch:
             config.watch.append(str(root / folder))
     return config

@@ -59,7 +59,7 @@ def test_shipped_site_builds_strictly(tmp_path) -> None:
     assert "WARNING" not in done.stderr
     catalog = load_catalog(REPO)
     for record in catalog.all_records():
-        folder = {"usecase": "usecases", "dataset": "datasets"}.get(record.kind)
+        folder = {"usecase": "usecases", "dataset": "datasets", "event": "events"}.get(record.kind)
         page = site / (f"{folder}/{record.id}" if folder else f"seminars/{record.path.parent.name}/{record.id}")
         assert (page / "index.html").is_file(), record.file
     for usecase in catalog.usecases.values():

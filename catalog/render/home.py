@@ -9,8 +9,8 @@ from collections import Counter
 from ..model import Catalog, Record
 from ..rules import seminar_date
 from .document import Document
-from .markup import a, attr, markdown_inline, plain
-from .pages import bullets, page_uri, seminar_when
+from .markup import a, attr, markdown_html, markdown_inline, plain
+from .pages import bullets, page_uri, reference_line, seminar_when
 
 
 def bar_chart_svg(title: str, counts: dict[str, int], width: int = 560) -> str:
@@ -59,7 +59,8 @@ def home_page(catalog: Catalog, today: dt.date) -> Document:
         "with their minutes.</p>\n",
         f'<div class="kb-counts"><a href="usecases/"><strong>{len(catalog.usecases)}</strong> use cases</a>'
         f'<a href="datasets/"><strong>{len(catalog.datasets)}</strong> datasets</a>'
-        f'<a href="seminars/"><strong>{len(catalog.seminars)}</strong> seminars</a></div>\n',
+        f'<a href="seminars/"><strong>{len(catalog.seminars)}</strong> seminars</a>'
+        f'<a href="events/"><strong>{len(catalog.events)}</strong> events</a></div>\n',
     )
     dated = sorted(((d, r) for r in catalog.seminars.values() if (d := seminar_date(r))), key=lambda p: p[0])
     upcoming = [(d, r) for d, r in dated if d >= today][:5]
@@ -71,6 +72,16 @@ def home_page(catalog: Catalog, today: dt.date) -> Document:
         _seminar_list(uri, latest)
         or f"<p><em>No dated seminars yet; see {a(uri, 'seminars/index.md', 'all seminars')}.</em></p>\n"
     )
+    if catalog.events:
+        from ..events import sort_key
+        from .events import event_when
+
+        doc.heading(2, "Hackathons and schools")
+        events = sorted(catalog.events.values(), key=sort_key, reverse=True)
+        doc.add(
+            bullets([f"{a(uri, page_uri(e), plain(e.title))} — {plain(event_when(e.data))}" for e in events[:8]]),
+            f"<p>{a(uri, 'events/index.md', 'All events')}</p>\n",
+        )
     recent = sorted(
         (r for r in catalog.usecases.values() if r.data.get("created")),
         key=lambda r: (r.data["created"], r.id),
@@ -92,35 +103,55 @@ def _seminar_list(uri: str, pairs: list[tuple[dt.date, Record]]) -> str:
 
 
 def compiled_minutes_page(catalog: Catalog) -> Document:
-    """Every minutes summary, suggestion and reference of the series, by seminar."""
+    """Every suggestion from the audience, by seminar and by topic, and what each discussion was."""
     uri = "seminars/minutes.md"
     doc = Document("Compiled minutes", {"kb_kind": "minutes"})
     doc.heading(1, "Compiled minutes")
-    doc.add("<p>Suggestions from the audience and references across the whole series, by seminar.</p>\n")
-    ordered = sorted(catalog.seminars.values(), key=lambda r: (r.data["date"] == "unknown", r.data["date"], r.title))
-    for record in ordered:
-        minutes = record.data.get("minutes") or {}
-        refs = record.data.get("references", [])
-        if not minutes and not refs:
-            continue
-        doc.heading(2, plain(record.title), inner=a(uri, page_uri(record), plain(record.title)))
+    with_minutes = sorted(
+        (r for r in catalog.seminars.values() if r.data.get("minutes")),
+        key=lambda r: (r.data["date"] == "unknown", r.data["date"], r.title),
+    )
+    if not with_minutes:
+        doc.add(
+            "<p><strong>No minutes have been recorded yet.</strong> After a seminar, "
+            "<code>catalog new minutes SEMINAR-ID</code> adds the block (topic summary, discussion, "
+            "suggestions, references) to its record; the suggestions then appear here.</p>\n"
+        )
+        return doc
+    count = sum(len(r.data["minutes"].get("suggestions", [])) for r in with_minutes)
+    doc.add(
+        f"<p>Minutes of {len(with_minutes)} of {len(catalog.seminars)} seminars; {count} suggestions from the "
+        "audience, listed by seminar and by topic.</p>\n"
+    )
+    doc.heading(2, "By seminar")
+    by_topic: dict[str, list[str]] = {}
+    for record in with_minutes:
+        minutes = record.data["minutes"]
+        link = a(uri, page_uri(record), plain(record.title))
+        doc.heading(3, plain(record.title), inner=link)
         doc.add(f"<p><em>{plain(seminar_when(record.data))}</em></p>\n")
-        if minutes.get("suggestions"):
-            doc.add(
-                "<p><strong>Suggestions</strong></p>\n",
-                bullets([markdown_inline(s) for s in minutes["suggestions"]], "kb-suggestions"),
-            )
-        elif not minutes:
-            doc.add("<p><em>No minutes recorded.</em></p>\n")
-        lines = []
-        for ref in refs:
-            ident = (
-                f"doi:{ref['doi']}"
-                if ref.get("doi")
-                else f"arXiv:{ref['arxiv']}"
-                if ref.get("arxiv")
-                else ref.get("cited_as", "")
-            )
-            lines.append(plain(ref["title"]) + (f" ({plain(ident)})" if ident else ""))
-        doc.add(bullets(lines))
+        if minutes.get("topic_summary"):
+            doc.add(markdown_html(minutes["topic_summary"]))
+        suggestions = [markdown_inline(s) for s in minutes.get("suggestions", [])]
+        doc.add(bullets(suggestions, "kb-suggestions") or "<p><em>No suggestions recorded.</em></p>\n")
+        refs = minutes.get("references", [])
+        if refs:
+            doc.add("<p><strong>References</strong></p>\n", bullets([reference_line(r) for r in refs]))
+        for topic in topics_of(record):
+            by_topic.setdefault(topic, []).extend(f"{s} <small>({link})</small>" for s in suggestions)
+    doc.heading(2, "By topic")
+    listed = {t: lines for t, lines in sorted(by_topic.items()) if lines}
+    if not listed:
+        doc.add("<p><em>No suggestions recorded yet.</em></p>\n")
+    for topic, lines in listed.items():
+        doc.heading(3, plain(topic), anchor=f"topic-{topic}")
+        doc.add(bullets(lines, "kb-suggestions"))
     return doc
+
+
+def topics_of(record: Record) -> list[str]:
+    """A seminar's topics: its techniques and tags, else its domain, else 'other'."""
+    topics = [*record.data.get("techniques", []), *record.data.get("tags", [])]
+    if not topics and record.data.get("domain"):
+        topics = [record.data["domain"]]
+    return sorted(set(topics)) or ["other"]

@@ -10,7 +10,7 @@ from ..model import Catalog, Record
 from ..results import NEVER_RUN, StatusMap
 from .document import Document
 from .markup import a, attr, file_href, href, plain
-from .pages import bullets, page_uri, seminar_when, usecase_facets
+from .pages import UNDATED_ANCHOR, bullets, page_uri, seminar_when, usecase_facets
 from .tags import Tag, tag_index
 
 FacetFn = Callable[[Record], dict[str, list[str]]]
@@ -172,7 +172,12 @@ def seminars_index(catalog: Catalog) -> Document:
         f'<a href="{file_href(uri, "seminars.ics")}">calendar</a> and a <a href="{file_href(uri, "feed.xml")}">'
         f"feed</a>; every suggestion from the audience is collected in the "
         f"{a(uri, 'seminars/minutes.md', 'compiled minutes')}.</p>\n",
-        bullets([f'<a href="#year-{attr(year)}">{plain(year)}</a> ({len(by_year[year])})' for year in years]),
+        bullets(
+            [
+                f'<a href="#{attr(_year_anchor(year))}">{plain(_year_label(year))}</a> ({len(by_year[year])})'
+                for year in years
+            ]
+        ),
     )
 
     def describe(record: Record) -> str:
@@ -188,13 +193,32 @@ def seminars_index(catalog: Catalog) -> Document:
         )
     )
     for year in years:
-        doc.heading(2, plain(year), anchor=f"year-{year}")
+        doc.heading(2, plain(_year_label(year)), anchor=_year_anchor(year))
+        if year == "undated":
+            doc.add(UNDATED_EXPLANATION)
         lines = []
         for record in sorted(by_year[year], key=lambda r: (r.data["date"], r.title)):
             when = "" if year == "undated" else f"{plain(record.data['date'])} — "
             lines.append(when + a(uri, page_uri(record), plain(record.title)))
         doc.add(bullets(lines))
     return doc
+
+
+UNDATED_EXPLANATION = (
+    "<p>The sources these seminars were collected from (chiefly the reference list of the ML_INFN "
+    "status report) do not record their date, and mostly not their speakers or minutes either. "
+    "Nothing is filled in by guesswork: each page shows what is known. A maintainer who has the "
+    "missing facts adds them to the record, or imports the series with "
+    "<code>catalog import indico</code>.</p>\n"
+)
+
+
+def _year_label(year: str) -> str:
+    return "Date not recorded" if year == "undated" else year
+
+
+def _year_anchor(year: str) -> str:
+    return UNDATED_ANCHOR if year == "undated" else f"year-{year}"
 
 
 def tag_pages(catalog: Catalog) -> dict[str, Document]:

@@ -3,6 +3,7 @@ touches no file."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import posixpath
 from typing import Any
@@ -20,6 +21,8 @@ def page_uri(record: Record) -> str:
         return f"usecases/{record.id}.md"
     if record.kind == "dataset":
         return f"datasets/{record.id}.md"
+    if record.kind == "event":
+        return f"events/{record.id}.md"
     return f"seminars/{record.path.parent.name}/{record.id}.md"
 
 
@@ -239,6 +242,12 @@ def related_section(doc: Document, uri: str, catalog: Catalog, record: Record) -
             lines.append(record_link(uri, other) + extra)
         doc.heading(2, heading)
         doc.add(bullets(lines))
+    from .events import event_mentions  # events.py builds on this module
+
+    heading, lines = event_mentions(uri, catalog, record)
+    if lines:
+        doc.heading(2, heading)
+        doc.add(bullets(lines))
 
 
 def citation_section(doc: Document, record: Record, settings: SiteSettings) -> None:
@@ -329,15 +338,18 @@ def seminar_when(data: dict[str, Any]) -> str:
     return when
 
 
-def seminar_page(record: Record, catalog: Catalog) -> Document:
+UNDATED_ANCHOR = "date-not-recorded"
+
+
+def seminar_page(record: Record, catalog: Catalog, today: dt.date | None = None) -> Document:
     data, uri = record.data, page_uri(record)
     doc = Document(record.title, {"kb_kind": "seminar"})
-    title_block(doc, record, uri, f"<p><strong>When:</strong> {plain(seminar_when(data))}</p>\n")
+    undated = data["date"] == "unknown"
+    lead = "" if undated else f"<p><strong>When:</strong> {plain(seminar_when(data))}</p>\n"
+    title_block(doc, record, uri, lead + not_recorded_note(uri, data, today))
     if data.get("speakers"):
         doc.heading(2, "Speakers")
         doc.add(bullets([person(s) for s in data["speakers"]]))
-    else:
-        doc.add("<p><em>Speakers not recorded.</em></p>\n")
     if data.get("abstract"):
         doc.heading(2, "Abstract")
         doc.add(markdown_html(data["abstract"]))
@@ -355,12 +367,29 @@ def seminar_page(record: Record, catalog: Catalog) -> Document:
     return doc
 
 
+def not_recorded_note(uri: str, data: dict[str, Any], today: dt.date | None) -> str:
+    """One line for everything a seminar record lacks, instead of a placeholder per section. A
+    future seminar has no minutes yet, which is no gap."""
+    missing = []
+    if data["date"] == "unknown":
+        missing.append("the date")
+    if not data.get("speakers"):
+        missing.append("the speakers")
+    future = data["date"] != "unknown" and today is not None and data["date"] >= today.isoformat()
+    if not data.get("minutes") and not future:
+        missing.append("the minutes")
+    if not missing:
+        return ""
+    listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+    why = a(uri, "seminars/index.md", "why", UNDATED_ANCHOR) if data["date"] == "unknown" else ""
+    return f'<p class="kb-not-recorded"><em>Not recorded: {listed}{f" ({why})" if why else ""}.</em></p>\n'
+
+
 def minutes_section(doc: Document, data: dict[str, Any]) -> None:
-    doc.heading(2, "Minutes")
     minutes = data.get("minutes")
     if not minutes:
-        doc.add("<p><em>No minutes recorded.</em></p>\n")
-        return
+        return  # said once, in the not-recorded line
+    doc.heading(2, "Minutes")
     for key, heading in (("topic_summary", "Summary of the topic"), ("discussion", "Discussion")):
         if minutes.get(key):
             doc.heading(3, heading)

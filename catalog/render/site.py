@@ -15,6 +15,7 @@ from ..model import Catalog
 from ..results import StatusMap
 from .dashboard import dashboard_page
 from .document import Document
+from .events import event_page, events_index
 from .home import compiled_minutes_page, home_page
 from .launch import SiteSettings
 from .listings import datasets_index, seminars_index, tag_pages, usecases_index
@@ -22,7 +23,7 @@ from .markup import url_of
 from .pages import dataset_page, page_uri, seminar_page, usecase_page
 from .reference import TITLES, field_reference_page
 
-SCHEMA_FILES = ("usecase", "dataset", "seminar", "catalog", "results")
+SCHEMA_FILES = ("usecase", "dataset", "seminar", "event", "catalog", "results")
 
 
 @dataclass
@@ -52,7 +53,10 @@ def render_site(
         doc.add(script_tag(dataset_jsonld(record, url)), searchable=False)
         site.documents[page_uri(record)] = doc
     for record in catalog.seminars.values():
-        site.documents[page_uri(record)] = seminar_page(record, catalog)
+        site.documents[page_uri(record)] = seminar_page(record, catalog, today)
+    for record in catalog.events.values():
+        site.documents[page_uri(record)] = event_page(record, catalog)
+    site.documents["events/index.md"] = events_index(catalog)
     site.documents["index.md"] = home_page(catalog, today)
     site.documents["usecases/index.md"] = usecases_index(catalog, statuses)
     site.documents["datasets/index.md"] = datasets_index(catalog)
