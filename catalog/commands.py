@@ -363,6 +363,10 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     root = catalog_root(args.root)
     catalog = load_catalog(root)
+    if args.kind == "minutes":
+        from .minutes_cli import new_minutes
+
+        return new_minutes(catalog, args)
     try:
         made = scaffold(catalog, args.kind, args.id, args.dataset)
         written = write_scaffold(made)
@@ -380,8 +384,11 @@ def cmd_new(args: argparse.Namespace) -> int:
 @subcommand
 def register_new(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("new", help="scaffold a record that validates as it is (never overwrites)")
-    p.add_argument("kind", choices=["usecase", "dataset", "seminar"])
-    p.add_argument("id", help="the new id (a seminar's starts with its date, YYYY-MM-DD-)")
+    p.add_argument("kind", choices=["usecase", "dataset", "seminar", "minutes"])
+    p.add_argument("id", help="the new id (a seminar's starts with its date, YYYY-MM-DD-); for minutes: the seminar's")
     p.add_argument("--root", help="catalog root (default: current folder)")
     p.add_argument("--dataset", help="for a use case: the dataset it uses (default: the first public one)")
+    from .minutes_cli import add_minutes_arguments
+
+    add_minutes_arguments(p)
     p.set_defaults(func=cmd_new)

@@ -72,6 +72,9 @@ def install(case: Case, root: Path) -> str:
     elif case.kind == "seminars":
         target = root / (case.place or "seminars/undated") / f"{stem}.yaml"
         target.parent.mkdir(parents=True, exist_ok=True)
+    elif case.kind == "events":
+        target = root / "events" / f"{stem}.yaml"
+        target.parent.mkdir(parents=True, exist_ok=True)
     else:
         target = root / "datasets" / f"{stem}.yaml"
     shutil.copy(case.source, target)

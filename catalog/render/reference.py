@@ -9,7 +9,12 @@ from ..schema_check import load_schema, resolve_ref
 from .document import Document
 from .markup import file_href, plain, table
 
-TITLES = {"usecase": "Use case fields", "dataset": "Dataset fields", "seminar": "Seminar fields"}
+TITLES = {
+    "usecase": "Use case fields",
+    "dataset": "Dataset fields",
+    "seminar": "Seminar fields",
+    "event": "Event fields",
+}
 
 
 def _type_of(sub: dict[str, Any]) -> str:
