@@ -226,7 +226,7 @@ def write_markdown_site(catalog_root: Path, out: Path) -> Path:
         (docs / uri).write_bytes(data)
     for notebook in prepare_notebooks(catalog, out / ".nb"):
         (docs / notebook.uri).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(notebook.path, docs / notebook.uri)
+        shutil.copy(notebook.display_path, docs / notebook.uri)
     return write_site_config(out, hooks=False, docs_dir=str(docs))
 
 

@@ -14,9 +14,12 @@ from typing import Any
 
 import yaml
 
+from .limits import MAX_NESTING_DEPTH, MAX_RECORD_BYTES, quote
 from .problems import Problem
 
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = MAX_RECORD_BYTES
+# C0 and C1 control characters other than tab and line breaks: they break XML feeds, CFF and terminals
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 try:  # libyaml's parser is ~8x faster than the pure one; both give line marks
     from yaml._yaml import CParser as _Parser
@@ -162,6 +165,7 @@ class _Build:
         self.problems: list[Problem] = []
         self._seen: set[int] = set()
         self._alias_reported = False
+        self._depth_reported = False
 
     def problem(self, code: str, node: yaml.Node, message: str, parts: JsonPath, hint: str = "") -> None:
         mark = node.start_mark
@@ -178,6 +182,17 @@ class _Build:
                 self.problem("KB005", node, "anchors/aliases are not allowed", parts, "write the value out in full")
             return None
         self._seen.add(id(node))
+        if len(parts) >= MAX_NESTING_DEPTH and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            if not self._depth_reported:
+                self._depth_reported = True
+                self.problem(
+                    "KB008",
+                    node,
+                    f"values nest deeper than {MAX_NESTING_DEPTH} levels",
+                    parts,
+                    "records are shallow: flatten this list or mapping",
+                )
+            return None
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, parts)
         if isinstance(node, yaml.SequenceNode):
@@ -226,6 +241,15 @@ class _Build:
     def scalar(self, node: yaml.ScalarNode, parts: JsonPath) -> Any:
         tag, value = node.tag, node.value
         if tag == STR:
+            control = _CONTROL.search(value)
+            if control:
+                self.problem(
+                    "KB009",
+                    node,
+                    f"the text holds the control character U+{ord(control.group()):04X}",
+                    parts,
+                    "delete it (it is invisible in most editors; it breaks feeds and citation files)",
+                )
             return value
         if tag == INT:
             return int(value)
@@ -256,7 +280,11 @@ def parse_yaml(text: str, file: str, path: Path | None = None) -> Loaded:
             path or Path(file),
             None,
             LineMap(),
-            [Problem("KB002", f"YAML syntax error: {message}", file, line, col, hint=_source_line(text, line))],
+            [
+                Problem(
+                    "KB002", f"YAML syntax error: {message}", file, line, col, hint=_syntax_hint(text, line, message)
+                )
+            ],
         )
     except yaml.YAMLError as exc:
         return Loaded(path or Path(file), None, LineMap(), [Problem("KB002", f"YAML error: {exc}", file)])
@@ -265,17 +293,31 @@ def parse_yaml(text: str, file: str, path: Path | None = None) -> Loaded:
     data = build.node(root, ())
     if not isinstance(data, dict) and not build.problems:
         build.problem("KB006", root, "a record must be a YAML mapping of field: value", ())
-    fatal = any(p.code != "KB003" for p in build.problems)
+    fatal = any(p.code not in ("KB003", "KB009") for p in build.problems)
     return Loaded(path or Path(file), None if fatal else data, LineMap(text), build.problems)
+
+
+def _syntax_hint(text: str, line: int, message: str) -> str:
+    hint = _source_line(text, line)
+    if "mapping values are not allowed" in message:
+        hint += '; a value that contains ": " must be quoted, e.g. title: "Jets: a review"'
+    return hint
 
 
 def _source_line(text: str, line: int) -> str:
     lines = text.splitlines()
-    return f"line {line} reads: {lines[line - 1].strip()!r}" if 0 < line <= len(lines) else ""
+    return f"line {line} reads: {quote(lines[line - 1])}" if 0 < line <= len(lines) else ""
 
 
 def load_yaml_file(path: Path, file: str) -> Loaded:
-    """Read and parse a record file with a size cap; unreadable files become problems."""
+    """Read and parse a record file with a size cap; unreadable files and links become problems."""
+    if path.is_symlink():
+        return Loaded(
+            path,
+            None,
+            LineMap(),
+            [Problem("KB010", "the record is a symbolic link", file, hint="commit the file itself, not a link")],
+        )
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
-from typing import Any
 
 from .discover import SEMINAR_UNDATED_FOLDER
 from .events import check_event
 from .loader import JsonPath, json_path
 from .model import REFERENCE_FIELDS, Catalog, Record
+from .notebook import read_notebook
 from .problems import Problem, Severity
 from .provenance import check_provenance_sources
 
@@ -179,45 +178,11 @@ def check_notebook(record: Record, index: int, relative: str) -> list[Problem]:
             else Problem("KB206", p.message, p.file, p.line, p.column, p.path, p.severity, p.hint)
             for p in missing
         ]
-    path = record.folder / relative
-    try:
-        notebook = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return [
-            _problem(
-                record, "KB207", f"notebook {relative!r} is not valid JSON: {exc}", parts, "save it again from Jupyter"
-            )
-        ]
-    problem = notebook_defect(notebook)
-    if problem:
-        code, message = problem
-        return [
-            _problem(
-                record,
-                code,
-                f"notebook {relative!r}: {message}",
-                parts,
-                "open it in JupyterLab, choose a Python 3 kernel and save"
-                if code == "KB208"
-                else "save it again from Jupyter (nbformat 4)",
-            )
-        ]
-    return []
-
-
-def notebook_defect(notebook: Any) -> tuple[str, str] | None:
-    """(code, message) of the first structural defect of a notebook, or None."""
-    if not isinstance(notebook, dict) or notebook.get("nbformat") != 4 or not isinstance(notebook.get("cells"), list):
-        return "KB207", "not an nbformat-4 notebook (needs nbformat: 4 and a cells list)"
-    for i, cell in enumerate(notebook["cells"]):
-        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
-            return "KB207", f"cell {i} is malformed"
-    metadata = notebook.get("metadata") if isinstance(notebook.get("metadata"), dict) else {}
-    kernelspec = metadata.get("kernelspec") if isinstance(metadata.get("kernelspec"), dict) else {}
-    language = kernelspec.get("language") or (metadata.get("language_info") or {}).get("name")
-    if language != "python":
-        return "KB208", f"kernel language is {language!r}, not python (kernelspec.language)"
-    return None
+    notebook = read_notebook(record.folder / relative)
+    return [
+        _problem(record, defect.code, f"notebook {relative!r}: {defect.message}", parts, defect.hint)
+        for defect in notebook.defects
+    ]
 
 
 def seminar_date(record: Record) -> dt.date | None:

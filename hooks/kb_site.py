@@ -84,8 +84,8 @@ def on_files(files: Files, config) -> Files:
             files.append(File.generated(config, uri, content=content, inclusion=inclusion))
     for uri, doc in notebooks.items():
         files.append(NotebookPage.generated(config, uri, content=doc.source(), inclusion=InclusionLevel.NOT_IN_NAV))
-    for uri, path in downloads.items():
-        files.append(File.generated(config, uri, abs_src_path=str(path)))
+    for uri, raw in downloads.items():
+        files.append(File.generated(config, uri, content=raw))
     for uri, data in {**site.files, **stylesheets}.items():
         files.append(File.generated(config, uri, content=data))
     # The catalog and its pages live until the build ends: keep the collector from scanning them
@@ -106,17 +106,15 @@ def on_pre_page(page, config, files):
 
 def _read_document(page, doc: Document) -> None:
     page.markdown, page.meta = doc.body, doc.page_meta
-    if not doc.indexed_by_material:
-        # the search plugin skips the page; its entries come from the document (see on_post_build)
-        page.meta["search"] = {"exclude": True}
+    # the search plugin skips the page; its entries come from the document (see on_post_build)
+    page.meta["search"] = {"exclude": True}
 
 
 def _render_document(page, doc: Document) -> None:
     page.content = doc.body
     page.toc = get_toc(doc.toc_tokens())
     page.present_anchor_ids = set(doc.anchor_ids)
-    if not doc.indexed_by_material:
-        _state["search_entries"].extend(search_entries(doc, page.url))
+    _state["search_entries"].extend(search_entries(doc, page.url))
 
 
 def on_build_error(error) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -10,8 +11,8 @@ import pytest
 
 from catalog import load_catalog
 from catalog.render.launch import SiteSettings, binder_url, colab_url, launch_links, nbgitpuller_url
-from catalog.render.markup import markdown_block, page_title, plain, safe_url
-from catalog.render.notebooks import mark_outputs_unsearchable, safe_notebook
+from catalog.render.markup import markdown_html, page_title, plain, safe_url
+from catalog.render.notebooks import display_notebook, mark_outputs_unsearchable
 from catalog.render.pages import dataset_page, seminar_page, usecase_page
 from catalog.results import NotebookStatus
 
@@ -124,13 +125,13 @@ def test_plain_text_cannot_become_markup() -> None:
     ],
 )
 def test_markdown_fields_are_sanitised(payload: str) -> None:
-    html = markdown_block(payload).lower()
+    html = markdown_html(payload).lower()
     for bad in ("<script", "onerror", "onload", "javascript:", "data:text", "vbscript:", "<iframe", "<svg", "style="):
         assert bad not in html
 
 
 def test_markdown_keeps_safe_content() -> None:
-    html = markdown_block("**bold** [site](https://infn.it) <mailto:a@b.org>\n\n| a | b |\n|---|---|\n| 1 | 2 |")
+    html = markdown_html("**bold** [site](https://infn.it) <mailto:a@b.org>\n\n| a | b |\n|---|---|\n| 1 | 2 |")
     assert "<strong>bold</strong>" in html and 'href="https://infn.it"' in html and "<table>" in html
 
 
@@ -168,14 +169,18 @@ def test_notebook_outputs_are_sanitised() -> None:
         "nbformat": 4,
         "nbformat_minor": 5,
     }
-    safe = safe_notebook(nb)
-    assert [c["cell_type"] for c in safe["cells"]] == ["markdown", "markdown", "code"]
-    assert "onerror" not in safe["cells"][0]["source"] and "ok" in safe["cells"][0]["source"]
-    assert safe["cells"][1]["source"] == "# Plain *markdown* $x_1$"  # untouched when harmless
-    outputs = safe["cells"][2]["outputs"]
-    assert len(outputs) == 2
-    assert outputs[0]["data"] == {"text/plain": "b", "text/html": "<b>b</b>"}
-    assert outputs[1]["text"] == "hello"
+    from catalog.notebook import Notebook
+
+    shown = display_notebook(Notebook(Path("x.ipynb"), json.dumps(nb).encode(), nb, ()))
+    assert [c["cell_type"] for c in shown["cells"]] == ["markdown", "markdown", "code"]
+    assert "ok" in shown["cells"][0]["source"]  # Markdown is kept: the page's HTML is cleaned after conversion
+    assert "<math" in shown["cells"][1]["source"] and "*markdown*" in shown["cells"][1]["source"]
+    outputs = shown["cells"][2]["outputs"]
+    assert len(outputs) == 4
+    assert "Interactive output not shown" in outputs[0]["data"]["text/html"]  # javascript
+    assert outputs[1]["data"]["text/html"].startswith('<img src="data:image/svg+xml;base64,')  # SVG as an image
+    assert "Interactive output not shown" in outputs[2]["data"]["text/html"]  # HTML with a script
+    assert outputs[3]["text"] == "hello"
     assert nb["cells"][0]["cell_type"] == "raw"  # the input is not modified
 
 
@@ -226,9 +231,8 @@ def test_dataset_page_shows_link_states(site_catalog) -> None:
     ) in page
 
 
-def test_notebook_styles_are_moved_out_once() -> None:
-    from catalog.render.notebooks import externalise_styles
+def test_converter_styles_are_collected() -> None:
+    from catalog.render.notebooks import styles_of
 
-    html, css = externalise_styles('<style type="text/css">.a{}</style><p>x</p><style>.b{}</style><p>y</p>')
-    assert html == "<p>x</p><p>y</p>" and css == ".a{}\n.b{}"
-    assert externalise_styles("<p>no style</p>") == ("<p>no style</p>", "")
+    assert styles_of('<style type="text/css">.a{}</style><p>x</p><style>.b{}</style><p>y</p>') == ".a{}\n.b{}"
+    assert styles_of("<p>no style</p>") == ""

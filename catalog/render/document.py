@@ -58,11 +58,6 @@ class Document:
     parts: list[str] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)  # top level (h1) with nested children
     sections: list[Section] = field(default_factory=lambda: [Section(None)])
-    # search entries computed in advance (a converted notebook's, by Material's parser, cached with
-    # it; locations relative to the page); None: computed from `sections`
-    index: list[dict[str, str]] | None = None
-    # True where neither applies: the search plugin indexes the page itself
-    indexed_by_material: bool = False
     _ids: set[str] = field(default_factory=set)
 
     def heading(self, level: int, text: str, anchor: str | None = None, inner: str | None = None) -> None:
@@ -93,6 +88,11 @@ class Document:
         self.parts.extend(parts)
         if searchable:
             self.sections[-1].parts.extend(parts)
+
+    def add_search_text(self, html: str) -> None:
+        """Searchable HTML for the current section that is not itself part of the body."""
+        if html:
+            self.sections[-1].parts.append(html)
 
     @property
     def body(self) -> str:

@@ -3,8 +3,8 @@
 Plain fields become text that neither Markdown nor HTML can interpret (entities for every
 character with a meaning). Markdown fields are GitHub-flavoured Markdown — what contributors see
 in their pull requests — rendered by cmark-gfm (`cmarkgfm`, C, ~20x faster than Python-Markdown on
-record fields) and then cleaned by nh3 (Rust's ammonia): no scripts, no event attributes, and only
-http/https/mailto links survive.
+record fields) and then cleaned at the one sanitising boundary (`catalog.render.sanitise`). TeX math becomes
+MathML before cmark sees it (`catalog.render.math`).
 """
 
 from __future__ import annotations
@@ -13,16 +13,13 @@ import html
 from functools import lru_cache
 
 import cmarkgfm
-import nh3
 from cmarkgfm.cmark import Options
 
-SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+from .math import markdown_with_mathml
+from .sanitise import SAFE_SCHEMES, clean_fragment
+
 # characters that mean something to Markdown, attr_list or HTML, as numeric entities
 _PLAIN = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#!|"})
-# nh3's defaults plus table alignment and code-language classes
-_ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
-for _tag, _extra in {"td": {"align"}, "th": {"align"}, "code": {"class"}, "ol": {"start"}}.items():
-    _ATTRIBUTES.setdefault(_tag, set()).update(_extra)
 
 
 def plain(text: object) -> str:
@@ -45,28 +42,13 @@ def page_title(text: object) -> str:
     return html.escape(cleaned, quote=True)
 
 
-# built once: configuring ammonia on every call cost three times the cleaning itself
-_CLEANER = nh3.Cleaner(
-    url_schemes=set(SAFE_SCHEMES), link_rel="noopener noreferrer nofollow", attributes=_ATTRIBUTES, strip_comments=True
-)
-
-
-def sanitise_html(fragment: str) -> str:
-    return _CLEANER.clean(fragment)
-
-
 @lru_cache(maxsize=20_000)
 def markdown_html(text: str) -> str:
     """A Markdown field as sanitised HTML (memoised: the same minutes appear on the seminar page
     and in the compiled minutes). Raw HTML is let through cmark so that nh3, the one sanitiser,
     decides what survives — as it did for every field before."""
-    return sanitise_html(cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE))
-
-
-def markdown_block(text: str) -> str:
-    """A Markdown text as a raw-HTML block for a Markdown context (a notebook's Markdown cell)."""
-    # Python-Markdown passes a block that starts with a block-level tag through untouched
-    return f'\n<div class="kb-prose" markdown="0">\n{markdown_html(text)}\n</div>\n'
+    rendered = cmarkgfm.github_flavored_markdown_to_html(markdown_with_mathml(text), options=Options.CMARK_OPT_UNSAFE)
+    return clean_fragment(rendered)
 
 
 @lru_cache(maxsize=20_000)

@@ -1,22 +1,34 @@
-"""Notebook pages: made safe, rendered by mkdocs-jupyter's converter, cached as served.
+"""Notebook pages: converted by mkdocs-jupyter's converter, cleaned at the one boundary, cached.
 
-Contributed notebooks can carry scripts in outputs (text/html, application/javascript, SVG), in
-raw cells and in Markdown cells. Only text, PNG/JPEG images, errors and sanitised HTML survive.
+Every notebook is contributed, so every part of it is treated as hostile:
 
-The sanitised copy is converted with `mkdocs_jupyter.nbconvert2.nb2html` (the converter and
-template of the mkdocs-jupyter plugin) and kept in a cache *as the page serves it*: without the
-~600 kB of JupyterLab CSS the converter inlines into every notebook (served once, as a file),
-with outputs marked for the search index to skip, and with its headings for the table of
-contents, and with its search entries (Material's own parser, run once). A cached notebook costs
-one small JSON read per build.
+1. `display_notebook` makes the copy that is converted: raw cells and all cell metadata (tags
+   included) dropped, notebook metadata reduced to the kernel's language, outputs reduced to
+   what can be shown safely (text, PNG/JPEG/GIF images, SVG as an image, HTML — cleaned later),
+   script-bearing outputs (Plotly, Bokeh, widgets, anything with `<script>`) replaced by a
+   visible note, `# NBVAL_*` markers hidden, TeX in Markdown cells turned into MathML.
+2. mkdocs-jupyter's converter turns it into HTML; the converter's own stylesheet is split off
+   (served once as a file) and the rest — the page content — goes through
+   `sanitise.clean_notebook`, the final-HTML boundary. Nothing parses it as Markdown again.
+3. Search entries are computed here from the cleaned HTML: Markdown cells and headings with their
+   own titles and anchors, code once, no outputs.
+4. The result is cached per content and converter version. A cache entry is authenticated with a
+   secret key kept outside the repository (`cache_key`), so a forged or restored entry is not
+   used: it is rebuilt from the notebook.
+
+"Download" serves the notebook exactly as committed (it is not rendered, so it needs no cleaning).
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
+import hmac
 import json
+import os
 import re
+import secrets
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,96 +36,120 @@ from typing import Any
 
 from ..atomic_write import write_text
 from ..model import Catalog
+from ..notebook import Notebook, read_notebook
 from .document import Document
-from .markup import file_href, markdown_block, sanitise_html, url_of
-from .search import material_entries
+from .markup import file_href, url_of
+from .math import markdown_with_mathml
+from .sanitise import clean_notebook
 
-CACHE_FORMAT = 2  # bump when what is cached (or how it is post-processed) changes
+CACHE_FORMAT = 3  # bump when what is cached (or how it is post-processed) changes
 
-KEPT_MIME = ("text/plain", "image/png", "image/jpeg")
-_RISKY_MARKDOWN = re.compile(r"<|javascript:|data:|vbscript:|\{:", re.IGNORECASE)
+IMAGE_MIME = ("image/png", "image/jpeg", "image/gif")
+# outputs that only work by running script in the reader's browser
+SCRIPTED_MIME = (
+    "application/javascript",
+    "application/vnd.plotly.v1+json",
+    "application/vnd.bokehjs_exec.v0+json",
+    "application/vnd.bokehjs_load.v0+json",
+    "application/vnd.jupyter.widget-view+json",
+    "application/vnd.vegalite.v4+json",
+    "application/vnd.vegalite.v5+json",
+    "application/vnd.vega.v5+json",
+)
+INTERACTIVE_NOTE = (
+    '<p class="kb-note kb-interactive-note">Interactive output not shown: it runs JavaScript, which this site '
+    "does not run from notebooks. Launch or download the notebook to see it.</p>"
+)
+_SCRIPT = re.compile(r"<\s*script|\bon[a-z]+\s*=|javascript:", re.IGNORECASE)
+_NBVAL_MARKER = re.compile(r"^[ \t]*#[ \t]*NBVAL_[A-Z_]+[ \t]*\n?", re.MULTILINE)
 
 
-def _source(cell: dict[str, Any]) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
 
 
-def safe_output(output: dict[str, Any]) -> dict[str, Any] | None:
+def display_output(output: dict[str, Any]) -> dict[str, Any] | None:
+    """What of one output is shown (None: nothing). Not a security guard: the page is cleaned later."""
     kind = output.get("output_type")
     if kind in ("stream", "error"):
         return output
     if kind not in ("display_data", "execute_result"):
         return None
     data = output.get("data") or {}
-    kept = {mime: data[mime] for mime in KEPT_MIME if mime in data}
-    if "text/html" in data:
-        html = data["text/html"]
-        kept["text/html"] = sanitise_html("".join(html) if isinstance(html, list) else str(html))
+    kept: dict[str, Any] = {}
+    html = _text(data["text/html"]) if "text/html" in data else ""
+    if any(mime in data for mime in SCRIPTED_MIME) or _SCRIPT.search(html):
+        kept["text/html"] = INTERACTIVE_NOTE
+    elif html:
+        kept["text/html"] = html
+    elif "image/svg+xml" in data and not any(mime in data for mime in IMAGE_MIME):
+        svg = base64.b64encode(_text(data["image/svg+xml"]).encode()).decode()
+        kept["text/html"] = f'<img src="data:image/svg+xml;base64,{svg}" alt="figure">'
+    for mime in (*IMAGE_MIME, "text/plain", "text/markdown"):
+        if mime in data and "text/html" not in kept:
+            kept[mime] = data[mime]
+    if "text/plain" in data:
+        kept.setdefault("text/plain", data["text/plain"])
     if not kept:
         return None
-    cleaned = dict(output, data=kept)
-    cleaned["metadata"] = {}
-    return cleaned
+    return {**output, "data": kept, "metadata": {}}
 
 
-def safe_notebook(notebook: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the notebook with every unsafe part removed or sanitised."""
-    nb = copy.deepcopy(notebook)
+def display_notebook(notebook: Notebook) -> dict[str, Any]:
+    """The copy of a usable notebook that is converted for its page (see the module docstring)."""
+    content = notebook.content or {}
     cells = []
-    for cell in nb.get("cells", []):
+    for cell in content.get("cells", []):
         kind = cell.get("cell_type")
         if kind == "raw":
             continue  # raw cells are emitted verbatim by nbconvert
-        cell.pop("attachments", None)
+        shown: dict[str, Any] = {"cell_type": kind, "metadata": {}, "source": _text(cell.get("source", ""))}
+        if "id" in cell:
+            shown["id"] = cell["id"]
         if kind == "markdown":
-            text = _source(cell)
-            if _RISKY_MARKDOWN.search(text):
-                cell["source"] = markdown_block(text)
-        elif kind == "code":
-            cell["outputs"] = [o for o in map(safe_output, cell.get("outputs", [])) if o is not None]
-        cells.append(cell)
-    nb["cells"] = cells
-    nb.get("metadata", {}).pop("widgets", None)
-    return nb
-
-
-# Every output-related div is marked, not only the outer one: Material's search parser compares
-# elements by tag name, so an exclusion on an outer <div> ends at the first nested </div>.
-_OUTPUT_DIV = re.compile(r'<div class="(jp-Cell-outputWrapper|jp-OutputArea|jp-Rendered)')
-
-
-def mark_outputs_unsearchable(html: str) -> str:
-    """Tag rendered output areas so Material's search leaves them out of the index."""
-    return _OUTPUT_DIV.sub(lambda m: f'<div data-search-exclude class="{m.group(1)}', html)
+            shown["source"] = markdown_with_mathml(shown["source"])
+            if isinstance(cell.get("attachments"), dict):
+                shown["attachments"] = copy.deepcopy(cell["attachments"])
+        else:
+            shown["source"] = _NBVAL_MARKER.sub("", shown["source"])
+            shown["execution_count"] = cell.get("execution_count")
+            shown["outputs"] = [o for o in map(display_output, cell.get("outputs", [])) if o is not None]
+        cells.append(shown)
+    metadata = content.get("metadata") or {}
+    language = ((metadata.get("language_info") or {}).get("name")) or "python"
+    return {
+        "nbformat": 4,
+        "nbformat_minor": content.get("nbformat_minor", 5),
+        "metadata": {"language_info": {"name": language}},
+        "cells": cells,
+    }
 
 
 @dataclass(frozen=True)
-class SafeNotebook:
+class NotebookSource:
     uri: str  # the page's source URI: the notebook's path in the repository
     title: str
-    path: Path  # the sanitised copy (what is rendered and what "Download" serves)
-    digest: str  # sha256 of the sanitised copy
+    notebook: Notebook
+    display_path: Path  # the copy that is converted
+    digest: str  # sha256 of that copy
 
 
-def prepare_notebooks(catalog: Catalog, cache_dir: Path) -> list[SafeNotebook]:
-    """Write a sanitised copy of every notebook under `cache_dir` (only when its bytes change, so
-    `mkdocs serve` stays quiet) and return them."""
+def prepare_notebooks(catalog: Catalog, cache_dir: Path) -> list[NotebookSource]:
+    """Write the display copy of every usable notebook under `cache_dir` (only when its bytes
+    change, so `mkdocs serve` stays quiet) and return them."""
     out = []
     for usecase in catalog.usecases.values():
         for entry in usecase.data.get("notebooks", []):
-            source = usecase.folder / entry["path"]
-            uri = f"usecases/{usecase.id}/{entry['path']}"
-            target = cache_dir / "safe" / uri
-            try:
-                notebook = json.loads(source.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+            notebook = read_notebook(usecase.folder / entry["path"])
+            if not notebook.usable:
                 continue  # the validate stage has reported it
-            text = json.dumps(safe_notebook(notebook), ensure_ascii=False, indent=1) + "\n"
-            if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            uri = f"usecases/{usecase.id}/{entry['path']}"
+            target = cache_dir / "display" / uri
+            text = json.dumps(display_notebook(notebook), ensure_ascii=False, indent=1) + "\n"
+            if not target.is_file() or target.is_symlink() or target.read_text(encoding="utf-8") != text:
                 write_text(target, text)
             digest = hashlib.sha256(text.encode()).hexdigest()
-            out.append(SafeNotebook(uri, f"{entry['title']} · {usecase.title}", target, digest))
+            out.append(NotebookSource(uri, f"{entry['title']} · {usecase.title}", notebook, target, digest))
     return out
 
 
@@ -121,21 +157,65 @@ def prepare_notebooks(catalog: Catalog, cache_dir: Path) -> list[SafeNotebook]:
 def _converter_version() -> str:
     from importlib.metadata import version
 
-    return f"{CACHE_FORMAT}-{version('mkdocs-jupyter')}-{version('nbconvert')}"
+    return f"{CACHE_FORMAT}-{version('mkdocs-jupyter')}-{version('nbconvert')}-{version('nh3')}"
+
+
+_WRAPPER_START = '<div class="jupyter-wrapper">'
+_WRAPPER_END = "<!-- jupyter-wrapper -->"
 
 
 def convert_notebook(path: Path) -> tuple[str, str]:
-    """(page HTML, stylesheet) of a sanitised notebook, by mkdocs-jupyter's converter."""
+    """(cleaned page HTML, the converter's stylesheet) of a display copy."""
     from mkdocs_jupyter.nbconvert2 import nb2html  # imports nbconvert: only on a cache miss
 
-    html = nb2html(str(path), execute=False, theme="light", custom_mathjax_url="", include_requirejs=False)
-    html, css = externalise_styles(html)
-    return mark_outputs_unsearchable(html), css
+    converted = nb2html(str(path), execute=False, theme="light", custom_mathjax_url="", include_requirejs=False)
+    # The converter writes its styles and scripts before the notebook's wrapper and a stylesheet after
+    # it; everything in between comes from the notebook. Only the converter's own <style> blocks
+    # become the stylesheet (a <style> inside an output is dropped by the cleaner).
+    start = converted.find(_WRAPPER_START)
+    end = converted.rfind(_WRAPPER_END)
+    if start < 0 or end < start:
+        raise ValueError("unexpected converter output: no notebook wrapper")
+    css = styles_of(converted[:start]) + "\n" + styles_of(converted[end:])
+    body = clean_notebook(converted[start:end])
+    return mark_outputs_unsearchable(_drop_copy_text(body)), css
+
+
+def styles_of(html: str) -> str:
+    """The CSS of the <style> blocks in trusted converter HTML (plain `str.find`: a lazy dot-all
+    pattern over 600 kB cost ~11 ms a page)."""
+    css, position = [], 0
+    while (start := html.find("<style", position)) >= 0:
+        body = html.find(">", start) + 1
+        end = html.find("</style>", body)
+        if body == 0 or end < 0:
+            break
+        css.append(html[body:end])
+        position = end + len("</style>")
+    return "\n".join(css)
+
+
+# mkdocs-jupyter's copy button keeps a hidden second copy of each cell's code (indexed twice, read
+# twice by screen readers); cleaned HTML holds it as plain text, so a pattern finds it exactly
+_COPY_TEXT = re.compile(r'<div class="clipboard-copy-txt"[^>]*>[^<]*</div>')
+_OUTPUT_CLASS = re.compile(r'<div class="([^"]*\b(?:jp-Cell-outputWrapper|jp-OutputArea)[^"]*)"')
+
+
+def _drop_copy_text(html: str) -> str:
+    return _COPY_TEXT.sub("", html)
+
+
+def mark_outputs_unsearchable(html: str) -> str:
+    """Tag output areas (not Markdown cells) so any search indexer leaves them out."""
+    return _OUTPUT_CLASS.sub(lambda m: f'<div data-search-exclude class="{m.group(1)}"', html)
 
 
 _HEADING = re.compile(r'<h([1-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 _ANCHOR_LINK = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
+_CELL = re.compile(r'(?=<div class="jp-Cell )')
+_INPUT = re.compile(r'<div class="jp-InputArea jp-Cell-inputArea">(.*?)(?=<div data-search-exclude|\Z)', re.DOTALL)
+_PROMPT = re.compile(r'<div class="jp-InputPrompt[^"]*">[^<]*</div>')
 
 
 def notebook_headings(html: str) -> list[tuple[int, str, str]]:
@@ -146,34 +226,104 @@ def notebook_headings(html: str) -> list[tuple[int, str, str]]:
     ]
 
 
-def notebook_document(notebook: SafeNotebook, cache_dir: Path) -> tuple[Document, str]:
-    """The notebook's page and the key of its stylesheet, converted once per content and
-    converter version."""
-    key = hashlib.sha256(f"{notebook.digest}-{_converter_version()}".encode()).hexdigest()
-    cached = cache_dir / "pages" / f"{key}.json"
+def search_chunks(html: str) -> list[tuple[str, tuple[int, str, str] | None]]:
+    """The page's searchable HTML in order, each chunk followed by the heading (if any) that ends it:
+    Markdown cells whole, code cells' input only (without the prompt), no outputs."""
+    chunks: list[tuple[str, tuple[int, str, str] | None]] = []
+    for cell in _CELL.split(html):
+        if "jp-MarkdownCell" in cell[:200]:
+            position = 0
+            for match in _HEADING.finditer(cell):
+                chunks.append((cell[position : match.start()], notebook_headings(match.group())[0]))
+                position = match.end()
+            chunks.append((cell[position:], None))
+        elif "jp-CodeCell" in cell[:200]:
+            code = _INPUT.search(cell)
+            if code:
+                chunks.append((_PROMPT.sub("", code.group(1)), None))
+    return chunks
+
+
+# --- the cache: authenticated entries, content-addressed stylesheets ---------------------------
+
+
+def cache_key() -> bytes:
+    """The secret that authenticates cache entries: per user and machine, outside the repository
+    (`$XDG_CACHE_HOME/mlinfn-catalog/cache.key`, mode 600). A cache copied from elsewhere (another
+    branch, a CI cache) does not verify, so it is rebuilt instead of trusted."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlinfn-catalog"
+    path = base / "cache.key"
     try:
-        entry = json.loads(cached.read_text(encoding="utf-8"))
-        css_key = entry["css"]
-    except (OSError, ValueError, KeyError):
-        html, css = convert_notebook(notebook.path)
-        css_key = hashlib.sha256(css.encode()).hexdigest()[:16]
-        entry = {"html": html, "css": css_key, "headings": notebook_headings(html)}
-        entry["search"] = material_entries(html, _document(notebook, entry, css_key).toc_tokens())
-        write_text(cache_dir / "pages" / f"{css_key}.css", css)
-        write_text(cached, json.dumps(entry, ensure_ascii=False))
-    return _document(notebook, entry, css_key), css_key
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        base.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key)
+        return bytes.fromhex(key)
 
 
-def _document(notebook: SafeNotebook, entry: dict[str, Any], css_key: str) -> Document:
-    doc = Document(
-        notebook.title,
-        {"kb_kind": "notebook"},
-        index=entry.get("search"),
-        indexed_by_material=entry.get("search") is None,
-    )
-    doc.add(f'<link rel="stylesheet" href="{file_href(notebook.uri, stylesheet_uri(css_key))}">\n', entry["html"])
-    for level, ident, text in entry["headings"]:
-        doc.add_heading(level, ident, text)
+def _mac(key: bytes, payload: str) -> str:
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def _read_entry(path: Path, key: bytes) -> dict[str, Any] | None:
+    try:
+        if path.is_symlink():
+            return None
+        wrapper = json.loads(path.read_text(encoding="utf-8"))
+        payload = wrapper["payload"]
+        if not isinstance(payload, str) or not hmac.compare_digest(_mac(key, payload), str(wrapper["mac"])):
+            return None
+        entry = json.loads(payload)
+        return entry if isinstance(entry, dict) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_entry(path: Path, key: bytes, entry: dict[str, Any]) -> None:
+    payload = json.dumps(entry, ensure_ascii=False)
+    write_text(path, json.dumps({"mac": _mac(key, payload), "payload": payload}, ensure_ascii=False))
+
+
+def _read_stylesheet(cache_dir: Path, css_key: str) -> str | None:
+    """A cached stylesheet, only if its content still has the hash it is named by."""
+    path = cache_dir / "pages" / f"{css_key}.css"
+    try:
+        if path.is_symlink():
+            return None
+        css = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return css if hashlib.sha256(css.encode()).hexdigest()[:16] == css_key else None
+
+
+def notebook_document(source: NotebookSource, cache_dir: Path, key: bytes) -> tuple[Document, str, str]:
+    """The notebook's page, its stylesheet's key and CSS: converted once per content and converter."""
+    name = hashlib.sha256(f"{source.digest}-{_converter_version()}".encode()).hexdigest()
+    cached = cache_dir / "pages" / f"{name}.json"
+    entry = _read_entry(cached, key)
+    css = _read_stylesheet(cache_dir, str(entry.get("css", ""))) if entry else None
+    if entry is None or css is None or not isinstance(entry.get("html"), str):
+        html, css = convert_notebook(source.display_path)
+        entry = {"html": html, "css": hashlib.sha256(css.encode()).hexdigest()[:16]}
+        write_text(cache_dir / "pages" / f"{entry['css']}.css", css)
+        _write_entry(cached, key, entry)
+    return _document(source, entry["html"], entry["css"]), entry["css"], css
+
+
+def _document(source: NotebookSource, html: str, css_key: str) -> Document:
+    doc = Document(source.title, {"kb_kind": "notebook"})
+    doc.add(f'<link rel="stylesheet" href="{file_href(source.uri, stylesheet_uri(css_key))}">\n', searchable=False)
+    doc.add(html, searchable=False)
+    for chunk, heading in search_chunks(html):
+        doc.add_search_text(chunk)
+        if heading:
+            doc.add_heading(*heading)
     return doc
 
 
@@ -181,39 +331,18 @@ def stylesheet_uri(css_key: str) -> str:
     return f"assets/kb-notebook-{css_key}.css"
 
 
-def notebook_site(catalog: Catalog, cache_dir: Path) -> tuple[dict[str, Document], dict[str, Path], dict[str, str]]:
-    """Every notebook's page (by source URI), its sanitised .ipynb to copy (by served path) and
+def notebook_site(catalog: Catalog, cache_dir: Path) -> tuple[dict[str, Document], dict[str, bytes], dict[str, str]]:
+    """Every notebook's page (by source URI), the committed .ipynb to serve (by served path) and
     the stylesheets they link (by served path; one, unless converter versions were mixed)."""
     documents, downloads, stylesheets = {}, {}, {}
-    for notebook in prepare_notebooks(catalog, cache_dir):
-        documents[notebook.uri], css_key = notebook_document(notebook, cache_dir)
-        downloads[download_uri(notebook.uri)] = notebook.path
-        if stylesheet_uri(css_key) not in stylesheets:
-            css = (cache_dir / "pages" / f"{css_key}.css").read_text(encoding="utf-8")
-            stylesheets[stylesheet_uri(css_key)] = css
+    key = cache_key()
+    for source in prepare_notebooks(catalog, cache_dir):
+        documents[source.uri], css_key, css = notebook_document(source, cache_dir, key)
+        downloads[download_uri(source.uri)] = source.notebook.raw
+        stylesheets.setdefault(stylesheet_uri(css_key), css)
     return documents, downloads, stylesheets
 
 
 def download_uri(notebook_uri: str) -> str:
-    """Where the sanitised .ipynb is served: beside the notebook's page, under its own name."""
+    """Where the committed .ipynb is served: beside the notebook's page, under its own name."""
     return url_of(notebook_uri) + notebook_uri.rsplit("/", 1)[-1]
-
-
-def externalise_styles(html: str) -> tuple[str, str]:
-    """(html without its <style> blocks, their CSS). mkdocs-jupyter inlines ~600 kB of identical
-    JupyterLab CSS into every notebook page; served once as a file, the site shrinks ~4x.
-
-    Plain `str.find` rather than a regular expression: a lazy dot-all pattern over 600 kB cost
-    ~11 ms a page, 25 s of a 5,000-record build.
-    """
-    kept, css, position = [], [], 0
-    while (start := html.find("<style", position)) >= 0:
-        body = html.find(">", start) + 1
-        end = html.find("</style>", body)
-        if body == 0 or end < 0:
-            break
-        kept.append(html[position:start])
-        css.append(html[body:end])
-        position = end + len("</style>")
-    kept.append(html[position:])
-    return "".join(kept), "\n".join(css)

@@ -210,7 +210,7 @@ def notebooks_section(doc: Document, record: Record, settings: SiteSettings, sta
 
 
 def download_href(from_uri: str, notebook: str) -> str:
-    """mkdocs-jupyter (include_source) copies the .ipynb into the rendered notebook page's folder."""
+    """The committed .ipynb is served in the rendered notebook page's folder (see render.notebooks)."""
     return posixpath.relpath(url_of(notebook) + posixpath.basename(notebook), url_of(from_uri))
 
 

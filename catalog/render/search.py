@@ -15,13 +15,8 @@ from __future__ import annotations
 
 import html
 import re
-from types import SimpleNamespace
-from typing import Any
 
 from .document import Document
-
-# stands for the page title in entries computed before the page's title is known
-TITLE_MARK = "\x00kb-title\x00"
 
 KEEP = frozenset({"p", "code", "pre", "li", "ol", "ul", "sub", "sup"})
 SKIP = frozenset({"script", "style", "object"})
@@ -71,31 +66,8 @@ def index_text(fragment: str) -> str:
     return "".join(out).strip()
 
 
-def material_entries(body: str, toc_tokens: list[dict[str, Any]]) -> list[dict[str, str]] | None:
-    """Material's own parser run once over HTML we did not write (a converted notebook), to be
-    cached with it: locations relative to the page, TITLE_MARK for its title. None if the
-    installed Material does not offer it: the search plugin then indexes the page at build time."""
-    try:
-        from material.plugins.search.plugin import SearchIndex
-        from mkdocs.structure.toc import get_toc
-
-        index = SearchIndex()
-        index.add_entry_from_context(
-            SimpleNamespace(meta={"title": TITLE_MARK}, title=TITLE_MARK, url="", content=body, toc=get_toc(toc_tokens))
-        )
-        return [dict(entry) for entry in index.entries]
-    except Exception:  # any change in Material's internals means: let the search plugin do it
-        return None
-
-
 def search_entries(doc: Document, url: str) -> list[dict[str, str]]:
     """One entry per section: location (page URL + anchor), title, text."""
-    if doc.index is not None:
-        title = doc.page_meta["title"]
-        return [
-            {**entry, "location": url + entry["location"], "title": entry["title"].replace(TITLE_MARK, title)}
-            for entry in doc.index
-        ]
     entries: list[dict[str, str]] = []
     for section in doc.sections:
         heading = section.heading
