@@ -244,9 +244,14 @@ def register_reproduce(sub: argparse._SubParsersAction) -> None:  # type: ignore
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from .data import FetchError, fetch, file_spec
+    from .data import FetchError, check_dataset_id, configured_mirrors, fetch, file_spec
     from .validate import load_record
 
+    try:
+        check_dataset_id(args.dataset)
+        mirrors = configured_mirrors()
+    except FetchError as exc:
+        raise UsageError(str(exc)) from exc
     root = catalog_root(args.root)
     path = root / "datasets" / f"{args.dataset}.yaml"
     if not path.is_file():
@@ -257,7 +262,17 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     for name in names:
         try:
             file_spec(args.dataset, name, root)
-            print(fetch(args.dataset, name, root=root, cache=args.cache, refresh=args.refresh))
+            print(
+                fetch(
+                    args.dataset,
+                    name,
+                    root=root,
+                    mirrors=mirrors,
+                    cache=args.cache,
+                    refresh=args.refresh,
+                    max_bytes=args.max_bytes,
+                )
+            )
         except FetchError as exc:
             failures += 1
             print(f"catalog: error: {exc}", file=sys.stderr)
@@ -344,6 +359,9 @@ def register_data(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("--root", help="catalog root (default: current folder)")
     p.add_argument("--cache", help="cache folder (default: $MLINFN_DATA_CACHE or ~/.cache/mlinfn-catalog/data)")
     p.add_argument("--refresh", action="store_true", help="download again even when a verified copy is cached")
+    p.add_argument(
+        "--max-bytes", type=int, default=4 << 30, help="cap on a download whose record declares no size (bytes)"
+    )
     p.set_defaults(func=cmd_fetch)
     p = sub.add_parser("links", help="check every URL in the records (broken only after repeated failures)")
     p.add_argument("--root", help="catalog root (default: current folder)")

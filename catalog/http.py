@@ -1,15 +1,20 @@
 """Polite HTTP for the real web: timeouts, bounded retries with backoff, capped Retry-After.
 
-Shared by the fetch helper and the link checker so both behave the same under rate limits.
+Shared by the fetch helper and the link checker so both behave the same under rate limits, and
+both reach public addresses only (`netguard`). Redirects are followed here, hop by hop, without
+reading the body of a redirect response, each hop connecting through the guard.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 import requests
+
+from .netguard import Endpoint, guard_session
 
 USER_AGENT = "mlinfn-catalog/0.1 (+https://github.com/ml-infn/knowledge-base)"
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
@@ -24,14 +29,41 @@ class HttpPolicy:
     max_retry_after: float = 60.0
     max_redirects: int = 10
     budget: float = 120.0  # total seconds one URL may take, retries included
+    min_rate: float = 1_000_000.0  # bytes/s: a download's body deadline is budget + size / min_rate
 
 
-def new_session(policy: HttpPolicy) -> requests.Session:
+def new_session(policy: HttpPolicy, trusted: Iterable[Endpoint] = ()) -> requests.Session:
+    """A session that contacts public addresses only, plus the `trusted` (host, port) endpoints."""
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
+    session.headers["Accept-Encoding"] = "identity"  # bodies are counted as sent: no decompression
     session.max_redirects = policy.max_redirects
     session.trust_env = False  # no proxies or .netrc picked up from the environment
-    return session
+    return guard_session(session, trusted)
+
+
+def follow_redirects(
+    session: requests.Session, method: str, url: str, policy: HttpPolicy, *, stream: bool = False
+) -> requests.Response:
+    """The response at the end of at most `policy.max_redirects` redirects, always streamed.
+
+    A redirect's body is never read (an endless one cannot hold the run); each hop opens its
+    connection through the session's guard, so an internal target is refused at any hop.
+    `stream` is accepted for the callers' clarity: the caller reads (a bounded part of) the
+    body or closes the response.
+    """
+    for _hop in range(policy.max_redirects + 1):
+        response = session.request(
+            method, url, stream=True, timeout=(policy.connect_timeout, policy.read_timeout), allow_redirects=False
+        )
+        target = session.get_redirect_target(response)
+        if not target:
+            return response  # streamed: the caller reads (a bounded part of) the body, or closes it
+        response.close()
+        url = urljoin(response.url, target)
+        if response.status_code == 303 and method != "HEAD":
+            method = "GET"
+    raise requests.TooManyRedirects(f"more than {policy.max_redirects} redirects", response=None)
 
 
 def retry_delay(response: requests.Response | None, attempt: int, policy: HttpPolicy) -> float:
@@ -61,13 +93,7 @@ def request_with_retries(
     while True:
         response: requests.Response | None = None
         try:
-            response = session.request(
-                method,
-                url,
-                stream=stream,
-                timeout=(policy.connect_timeout, policy.read_timeout),
-                allow_redirects=True,
-            )
+            response = follow_redirects(session, method, url, policy, stream=stream)
             if response.status_code not in RETRY_STATUS:
                 return response
         except (requests.ConnectionError, requests.Timeout):

@@ -24,12 +24,13 @@ from .atomic_write import write_text
 from .http import HttpPolicy, new_session, request_with_retries
 from .loader import json_path
 from .model import Catalog, Record
+from .netguard import AddressRefused
 
 CONFIRM_RUNS = 3
 HISTORY_LIMIT = 10
 PER_HOST = 2
-STATES = ("ok", "broken", "rate-limited", "blocked", "timeout", "redirect-loop")
-FAILING = ("broken", "timeout", "redirect-loop")
+STATES = ("ok", "broken", "rate-limited", "blocked", "timeout", "redirect-loop", "refused")
+FAILING = ("broken", "timeout", "redirect-loop", "refused")
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ def check_url(url: str, policy: HttpPolicy, session: requests.Session | None = N
         state, detail = classify(response)
         status: int | None = response.status_code
         response.close()
+    except AddressRefused as exc:  # an internal address, at the first hop or a redirect: nothing sent
+        state, status, detail = "refused", None, str(exc)
     except requests.TooManyRedirects:
         state, status, detail = "redirect-loop", None, f"more than {policy.max_redirects} redirects"
     except requests.Timeout:
@@ -194,7 +197,16 @@ def verify_files(catalog: Catalog, cache: Path, max_bytes: int, policy: HttpPoli
                 results.append(FileCheck(record.id, name, "skipped", f"size unknown or above {max_bytes} bytes"))
                 continue
             try:
-                fetch(record.id, name, root=catalog.root, mirrors=[], cache=cache, policy=policy, refresh=True)
+                fetch(
+                    record.id,
+                    name,
+                    root=catalog.root,
+                    mirrors=[],
+                    cache=cache,
+                    policy=policy,
+                    refresh=True,
+                    max_bytes=max_bytes,
+                )
                 results.append(FileCheck(record.id, name, "verified", ""))
             except FetchError as exc:
                 state = "checksum-error" if "checksum error" in str(exc) or "size " in str(exc) else "unavailable"

@@ -32,6 +32,7 @@ CODES: dict[str, str] = {
     "KB107": "invalid date or time",
     "KB108": "invalid ORCID check digit",
     "KB109": "schema rule violated",
+    "KB110": "URL host is an IP address or an internal name",
     "KB201": "id does not match the file or folder name",
     "KB202": "duplicate id",
     "KB203": "reference does not resolve",

@@ -20,6 +20,7 @@ from jsonschema.exceptions import ValidationError
 
 from .loader import JsonPath, LineMap, json_path
 from .problems import Problem
+from .public_host import url_host_problem
 
 KINDS = ("usecase", "dataset", "seminar", "event")
 
@@ -149,6 +150,10 @@ def _to_problem(err: ValidationError, lines: LineMap, file: str) -> Problem:
         hint = _did_you_mean(err.instance, map(str, allowed)) or "allowed: " + ", ".join(map(str, allowed))
     elif kind == "pattern":
         code, message = "KB105", f"{err.instance!r} does not have the required form"
+        internal = url_host_problem(err.instance) if str(err.validator_value).startswith("^https://") else None
+        if internal:
+            code, message = "KB110", f"{err.instance!r} does not point at a public host: {internal}"
+            hint = "link the resource by its public host name; the link checker never contacts internal addresses"
     elif kind == "format":
         if err.validator_value == "orcid":
             code, message = "KB108", f"ORCID iD {err.instance!r} has a wrong check digit"
