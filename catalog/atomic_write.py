@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .permissions import file_mode
+
 
 def write_text(path: Path, text: str, *, durable: bool = False) -> None:
     """Write `text` to a unique temporary file beside `path`, then rename it over `path`.
@@ -13,6 +15,7 @@ def write_text(path: Path, text: str, *, durable: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(handle, file_mode())  # mkstemp's 0600 would hide the file from other users
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
             if durable:

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from .cli import UsageError, catalog_root, subcommand
+from .permissions import dir_mode
 
 
 def mkdocs_command(*args: str) -> list[str]:
@@ -27,6 +28,7 @@ def build_site(config: Path, site_dir: Path, strict: bool) -> int:
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
+    staging.chmod(dir_mode())  # mkdtemp's 0700 would hide the site from a web server's user
     try:
         args = ["build", "-f", str(config), "-d", str(staging)] + (["--strict"] if strict else [])
         done = subprocess.run(mkdocs_command(*args), env=mkdocs_env())
@@ -45,10 +47,30 @@ def build_site(config: Path, site_dir: Path, strict: bool) -> int:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def warn_without_site_url(site_url: str) -> None:
+    from .exports.feed import NO_SITE_URL
+
+    if not site_url:
+        print(f"catalog: warning: {NO_SITE_URL}", file=sys.stderr)
+
+
+def configured_site_url(config: Path) -> str:
+    """mkdocs.yml's site_url, or KB_SITE_URL that it reads through !ENV ('' when neither)."""
+    import re
+
+    match = re.search(r"^site_url:\s*(.*)$", config.read_text(encoding="utf-8"), re.M)
+    value = match.group(1).strip() if match else ""
+    env = re.match(r"!ENV\s*\[?\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:,\s*([^\]]*))?", value)
+    if env:
+        return os.environ.get(env.group(1), (env.group(2) or "").strip().strip("'\""))
+    return value.strip("'\"")
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     config = Path(args.config_file)
     if not config.is_file():
         raise UsageError(f"no MkDocs configuration at {config}")
+    warn_without_site_url(configured_site_url(config))
     return build_site(config, Path(args.site_dir or config.parent / "site"), not args.no_strict)
 
 
@@ -56,7 +78,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = Path(args.config_file)
     if not config.is_file():
         raise UsageError(f"no MkDocs configuration at {config}")
-    return subprocess.run(mkdocs_command("serve", "-f", str(config), "-a", args.dev_addr), env=mkdocs_env()).returncode
+    # exec: this process becomes mkdocs, so stopping `catalog serve` by its PID stops the server
+    command = mkdocs_command("serve", "-f", str(config), "-a", args.dev_addr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(command[0], command, mkdocs_env())
 
 
 @subcommand
@@ -89,6 +115,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stderr.write(format_text([p for p in catalog.problems if p.is_error]))
         return 1
     statuses, history = load_statuses(catalog, root / args.results)
+    warn_without_site_url(args.site_url)
     settings = SiteSettings.from_mapping({"repository": args.repository, "branch": args.branch}, args.site_url)
     site = render_site(catalog, settings, statuses, dt.date.today(), history)
     out = Path(args.output)

@@ -271,7 +271,7 @@ def test_dataset_json_ld(fixture_site: Path) -> None:
         "name": "train.h5",
         "contentUrl": "https://example.org/jets/train.h5",
         "contentSize": "2048 B",
-        "encodingFormat": "application/x-hdf5",
+        "encodingFormat": "application/octet-stream",
     }
 
 

@@ -7,6 +7,7 @@ import re
 
 from ..model import Record
 from ..render.launch import SiteSettings
+from .people import Creator, creators_of
 
 
 def _bibtex_text(value: object) -> str:
@@ -15,17 +16,32 @@ def _bibtex_text(value: object) -> str:
     return re.sub(r"([{}\\&%$#_^~])", lambda m: "\\" + m.group(1) if m.group(1) not in "\\^~" else " ", text)
 
 
+def bibtex_name(who: Creator) -> str:
+    """`{Family}, {Given}` for a person, `{Organisation}` for a group: the braces stop BibTeX styles
+    from splitting a group's name into first and last names, or a multi-word family name."""
+    if who.organization:
+        return "{" + _bibtex_text(who.name) + "}"
+    if not who.given:
+        return "{" + _bibtex_text(who.family) + "}"
+    return "{" + _bibtex_text(who.family) + "}, {" + _bibtex_text(who.given) + "}"
+
+
+def record_date(record: Record) -> str:
+    """The date a citation gives: the last update, else the record's creation ('' if neither)."""
+    return str(record.data.get("updated") or record.data.get("created") or "")
+
+
 def bibtex_entry(record: Record, settings: SiteSettings) -> str:
     data = record.data
-    authors = " and ".join(_bibtex_text(a["name"]) for a in data["authors"])
-    year = str(data.get("updated") or data.get("created") or "")[:4]
     fields = {
-        "author": authors,
+        "author": " and ".join(bibtex_name(who) for who in creators_of(record)),
         "title": "{" + _bibtex_text(data["title"]) + "}",
         "howpublished": "ML\\_INFN knowledge base",
     }
-    if year:
-        fields["year"] = year
+    date = record_date(record)
+    if date:
+        fields["year"] = date[:4]
+        fields["date"] = date
     if settings.site_url:
         fields["url"] = f"{settings.site_url.rstrip('/')}/usecases/{record.id}/"
     elif settings.repository:
@@ -34,6 +50,25 @@ def bibtex_entry(record: Record, settings: SiteSettings) -> str:
         fields["note"] = "License: " + _bibtex_text(data["license"])
     body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields.items())
     return f"@misc{{mlinfn-{record.id},\n{body}\n}}\n"
+
+
+def q(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _cff_author(who: Creator) -> list[str]:
+    """A CFF 1.2.0 person (family-names, given-names, affiliation, orcid) or entity (name only:
+    an entity has no affiliation)."""
+    if who.organization:
+        return [f"  - name: {q(who.name)}"]
+    lines = [f"  - family-names: {q(who.family)}"]
+    if who.given:
+        lines.append(f"    given-names: {q(who.given)}")
+    if who.affiliation:
+        lines.append(f"    affiliation: {q(who.affiliation)}")
+    if who.orcid:
+        lines.append(f'    orcid: "https://orcid.org/{who.orcid}"')
+    return lines
 
 
 def citation_cff(record: Record, settings: SiteSettings) -> str:
@@ -46,20 +81,18 @@ def citation_cff(record: Record, settings: SiteSettings) -> str:
         "type: software",
         "authors:",
     ]
-    for author in data["authors"]:
-        lines.append(f"  - name: {json.dumps(author['name'], ensure_ascii=False)}")
-        if author.get("affiliation"):
-            lines.append(f"    affiliation: {json.dumps(author['affiliation'], ensure_ascii=False)}")
-        if author.get("orcid"):
-            lines.append(f'    orcid: "https://orcid.org/{author["orcid"]}"')
+    for who in creators_of(record):
+        lines += _cff_author(who)
     if data.get("license") and data["license"] != "unknown":
         lines.append(f"license: {json.dumps(data['license'])}")
     if data.get("summary"):
         lines.append(f"abstract: {json.dumps(data['summary'], ensure_ascii=False)}")
     if settings.repository:
         lines.append(f"repository-code: {json.dumps(settings.repository)}")
-    if data.get("created"):
-        lines.append(f"date-released: {json.dumps(str(data.get('updated') or data['created']))}")
+    if settings.site_url:
+        lines.append(f"url: {json.dumps(settings.site_url.rstrip('/') + f'/usecases/{record.id}/')}")
+    if record_date(record):
+        lines.append(f"date-released: {json.dumps(record_date(record))}")
     keywords = [*data["techniques"], data["domain"], *data.get("tags", [])]
     lines.append("keywords: " + json.dumps(keywords, ensure_ascii=False))
     return "\n".join(lines) + "\n"

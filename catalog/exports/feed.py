@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 import xml.etree.ElementTree as ET
 
 from ..model import Catalog, Record
@@ -21,15 +22,29 @@ def _entry_date(record: Record) -> dt.date | None:
         return None
 
 
+NO_SITE_URL = (
+    "no site URL (set KB_SITE_URL, or site_url in mkdocs.yml, or --site-url): the feed's links are relative "
+    "and its ids are URNs, so feed readers cannot follow them from a downloaded copy; citations carry no page URL"
+)
+
+
+def _id(base: str, path: str) -> str:
+    """An entry's permanent id: its page URL, or without a site URL a name-based UUID URN (RFC 4122)."""
+    return f"{base}/{path}" if base else uuid.uuid5(uuid.NAMESPACE_URL, f"ml-infn-knowledge-base:{path}").urn
+
+
 def atom_feed(catalog: Catalog, site_url: str, limit: int = 50) -> bytes:
-    base = site_url.rstrip("/") or "https://example.invalid"
+    """Without a site URL nothing points at a made-up host: ids are URNs and links are relative
+    (to the feed's own location, the site's root); `NO_SITE_URL` is the warning to print."""
+    base = site_url.rstrip("/")
     dated = [(d, r) for r in [*catalog.usecases.values(), *catalog.seminars.values()] if (d := _entry_date(r))]
     dated.sort(key=lambda pair: (pair[0], pair[1].id), reverse=True)
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     ET.SubElement(feed, f"{{{ATOM}}}title").text = "ML_INFN knowledge base: new seminars and use cases"
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = f"{base}/feed.xml"
-    ET.SubElement(feed, f"{{{ATOM}}}link", href=f"{base}/feed.xml", rel="self")
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = _id(base, "feed.xml")
+    ET.SubElement(feed, f"{{{ATOM}}}link", href=f"{base}/feed.xml" if base else "feed.xml", rel="self")
+    ET.SubElement(feed, f"{{{ATOM}}}link", href=f"{base}/" if base else "./", rel="alternate", type="text/html")
     newest = dated[0][0] if dated else dt.date(2024, 1, 1)
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = f"{newest.isoformat()}T00:00:00Z"
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
@@ -40,8 +55,8 @@ def atom_feed(catalog: Catalog, site_url: str, limit: int = 50) -> bytes:
         )
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         ET.SubElement(entry, f"{{{ATOM}}}title").text = record.title
-        ET.SubElement(entry, f"{{{ATOM}}}id").text = f"{base}/{path}"
-        ET.SubElement(entry, f"{{{ATOM}}}link", href=f"{base}/{path}")
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = _id(base, path)
+        ET.SubElement(entry, f"{{{ATOM}}}link", href=f"{base}/{path}" if base else path)
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = f"{day.isoformat()}T00:00:00Z"
         ET.SubElement(entry, f"{{{ATOM}}}category", term=record.kind)
         summary = record.data.get("summary") or record.data.get("abstract") or ""

@@ -11,6 +11,7 @@ from ..model import Catalog
 from ..rules import seminar_date
 
 PRODID = "-//ML_INFN//knowledge base seminars//EN"
+SERIES_TIMEZONE = "Europe/Rome"
 
 
 def seminars_ics(catalog: Catalog, site_url: str = "", now: dt.datetime | None = None) -> bytes:
@@ -31,7 +32,7 @@ def seminars_ics(catalog: Catalog, site_url: str = "", now: dt.datetime | None =
         event.add("summary", data["title"])
         if data.get("time"):
             hour, minute = map(int, data["time"].split(":"))
-            zone = ZoneInfo(data.get("timezone", "Europe/Rome"))
+            zone = ZoneInfo(data.get("timezone", SERIES_TIMEZONE))
             start = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
             event.add("dtstart", start)
             event.add("dtend", start + dt.timedelta(minutes=data.get("duration_minutes", 60)))
@@ -46,4 +47,8 @@ def seminars_ics(catalog: Catalog, site_url: str = "", now: dt.datetime | None =
             event.add("url", f"{site_url.rstrip('/')}/seminars/{record.path.parent.name}/{record.id}/")
         cal.add_component(event)
     cal.add_missing_timezones()
+    if not cal.subcomponents:
+        # RFC 5545 wants at least one component: with no dated seminar yet, the series' time zone
+        # is the calendar's only component (a valid, empty calendar that clients can subscribe to).
+        cal.add_component(icalendar.Timezone.from_tzid(SERIES_TIMEZONE))
     return cal.to_ical()

@@ -6,8 +6,45 @@ import json
 from typing import Any
 
 from ..model import Record
+from .people import Creator, creators_of
 
 SPDX_URL = "https://spdx.org/licenses/{}.html"
+
+# IANA-registered media types only (https://www.iana.org/assignments/media-types); a format with
+# none (HDF5, NumPy .npz) is application/octet-stream, and a gzip-compressed file is application/gzip.
+MEDIA_TYPES = (
+    (".gz", "application/gzip"),
+    (".tgz", "application/gzip"),
+    (".zip", "application/zip"),
+    (".csv", "text/csv"),
+    (".tsv", "text/tab-separated-values"),
+    (".txt", "text/plain"),
+    (".json", "application/json"),
+    (".xml", "application/xml"),
+    (".png", "image/png"),
+    (".jpg", "image/jpeg"),
+    (".jpeg", "image/jpeg"),
+    (".tif", "image/tiff"),
+    (".tiff", "image/tiff"),
+    (".dcm", "application/dicom"),
+    (".pdf", "application/pdf"),
+)
+
+
+def schema_org_creator(who: Creator) -> dict[str, Any]:
+    if who.organization:
+        org: dict[str, Any] = {"@type": "Organization", "name": who.name}
+        if who.ror:
+            org["identifier"] = f"https://ror.org/{who.ror}"
+        return org
+    person: dict[str, Any] = {"@type": "Person", "name": who.name, "familyName": who.family}
+    if who.given:
+        person["givenName"] = who.given
+    if who.orcid:
+        person["identifier"] = f"https://orcid.org/{who.orcid}"
+    if who.affiliation:
+        person["affiliation"] = {"@type": "Organization", "name": who.affiliation}
+    return person
 
 
 def dataset_jsonld(record: Record, page_url: str = "") -> dict[str, Any]:
@@ -20,26 +57,32 @@ def dataset_jsonld(record: Record, page_url: str = "") -> dict[str, Any]:
     }
     if data.get("doi"):
         doc["identifier"] = f"https://doi.org/{data['doi']}"
+        doc["sameAs"] = f"https://doi.org/{data['doi']}"
     if data.get("landing_page"):
         doc["url"] = data["landing_page"]
     elif page_url:
         doc["url"] = page_url
     if data["license"] != "unknown":
         doc["license"] = SPDX_URL.format(data["license"])
-    if data.get("creators"):
-        doc["creator"] = [{"@type": "Person", "name": c} for c in data["creators"]]
+    creators = creators_of(record)
+    if creators:
+        doc["creator"] = [schema_org_creator(who) for who in creators]
     if data.get("publisher"):
         doc["publisher"] = {"@type": "Organization", "name": data["publisher"]}
     if data.get("year"):
         doc["datePublished"] = str(data["year"])
+    if data.get("version"):
+        doc["version"] = data["version"]
     if data.get("keywords"):
         doc["keywords"] = data["keywords"]
+    if data.get("citation"):
+        doc["citation"] = data["citation"]
     doc["isAccessibleForFree"] = data["access"] in ("open", "registration")
     distribution = []
     for f in data.get("files", []):
-        entry: dict[str, Any] = {"@type": "DataDownload", "name": f["name"]}
-        if f.get("url"):
-            entry["contentUrl"] = f["url"]
+        if not f.get("url"):
+            continue  # a DataDownload needs its contentUrl; the landing page stays in `url`
+        entry: dict[str, Any] = {"@type": "DataDownload", "name": f["name"], "contentUrl": f["url"]}
         if "size_bytes" in f:
             entry["contentSize"] = f"{f['size_bytes']} B"
         entry["encodingFormat"] = encoding_format(f["name"])
@@ -50,18 +93,9 @@ def dataset_jsonld(record: Record, page_url: str = "") -> dict[str, Any]:
 
 
 def encoding_format(name: str) -> str:
-    for suffix, mime in (
-        (".csv.gz", "text/csv+gzip"),
-        (".csv", "text/csv"),
-        (".h5", "application/x-hdf5"),
-        (".hdf5", "application/x-hdf5"),
-        (".npz", "application/x-npz"),
-        (".zip", "application/zip"),
-        (".tar.gz", "application/gzip"),
-        (".tar", "application/x-tar"),
-        (".json", "application/json"),
-    ):
-        if name.endswith(suffix):
+    lower = name.lower()
+    for suffix, mime in MEDIA_TYPES:
+        if lower.endswith(suffix):
             return mime
     return "application/octet-stream"
 

@@ -86,7 +86,7 @@ def listing(
 
 def people_of(record: Record) -> list[str]:
     people = [p["name"] for key in ("authors", "contacts", "speakers") for p in record.data.get(key, [])]
-    return people + [str(c) for c in record.data.get("creators", [])]
+    return people + [c["name"] for c in record.data.get("creators", [])]
 
 
 def usecases_index(catalog: Catalog, statuses: StatusMap) -> str:

@@ -94,7 +94,18 @@ def tags_line(from_uri: str, record: Record) -> str:
     return "<p><strong>Tags:</strong> " + " · ".join(a(from_uri, t.uri, plain(t.label)) for t in tags) + "</p>\n"
 
 
+def search_terms(record: Record) -> list[str]:
+    """People and identifiers of a record: the search index gives them as the page's `tags`, the
+    field Material ranks highest, so a surname or a DOI suffix finds the record first."""
+    data = record.data
+    people = [p["name"] for key in ("authors", "contacts", "creators", "speakers") for p in data.get(key, [])]
+    refs = [*data.get("references", []), *([data["reference_paper"]] if data.get("reference_paper") else []), data]
+    ids = [ref[key] for ref in refs for key in ("doi", "arxiv") if isinstance(ref.get(key), str)]
+    return list(dict.fromkeys([*people, *ids]))
+
+
 def title_block(doc: Document, record: Record, uri: str, lead: str) -> None:
+    doc.meta["kb_search_terms"] = search_terms(record)
     doc.heading(1, plain(record.title))
     doc.add(lead, tags_line(uri, record))
 
@@ -148,7 +159,8 @@ def usecase_page(record: Record, catalog: Catalog, settings: SiteSettings, statu
     for key in ("type", "size", "sources"):
         if data.get("data", {}).get(key):
             rows.append((f"Data {key}", joined(data["data"][key])))
-    rows.append(("License", plain(data.get("license", "not recorded"))))
+    if data.get("license"):
+        rows.append(("License", plain(data["license"])))
     if data.get("code"):
         rows.append(("Code", external_a(data["code"], data["code"])))
     doc.add(properties(rows))
@@ -264,7 +276,9 @@ def link_status_section(doc: Document, record: Record, link_history: dict[str, l
     lines = []
     for use in record_urls(record):
         runs = link_history.get(use.url, [])
-        checked = f"checked {runs[-1]['checked'][:10]}" if runs else "never checked"
+        if not runs:
+            continue  # never checked: nothing to tell the reader
+        checked = f"checked {runs[-1]['checked'][:10]}"
         lines.append(f"{external_a(use.url, use.url)} — <strong>{plain(verdict(runs))}</strong>, {checked}")
     if lines:
         doc.heading(2, "Link status")
@@ -291,7 +305,10 @@ def dataset_page(
         ("formats", "Formats"),
         ("keywords", "Keywords"),
     ):
-        if data.get(key):
+        if key == "creators" and data.get(key):
+            names = [c["name"] for c in data["creators"]] + (["et al."] if data.get("more_creators") else [])
+            rows.append((label, joined(names)))
+        elif data.get(key):
             rows.append((label, joined(data[key]) if isinstance(data[key], list) else plain(data[key])))
     if data.get("code"):
         rows.append(("Code", external_a(data["code"], data["code"])))
@@ -319,10 +336,10 @@ def files_section(doc: Document, files: list[dict[str, Any]]) -> None:
     rows = []
     for f in files:
         name = external_a(f["name"], f["url"]) if f.get("url") else plain(f["name"])
-        size = f"{f['size_bytes']:,} B" if "size_bytes" in f else "not recorded"
+        size = f"{f['size_bytes']:,} B" if "size_bytes" in f else ""
         sums = [f"{algo} <code>{html.escape(f[algo])}</code>" for algo in ("sha256", "md5") if f.get(algo)]
         where = f"bundled in {plain(f['bundled']['package'])}" if f.get("bundled") else ""
-        rows.append([name, plain(f.get("description", "")), size, "<br>".join(sums) or "not recorded", where])
+        rows.append([name, plain(f.get("description", "")), size, "<br>".join(sums), where])
     doc.heading(2, "Files")
     doc.add(table(["File", "Content", "Size", "Checksums", "Copy"], rows))
 

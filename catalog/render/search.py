@@ -66,9 +66,9 @@ def index_text(fragment: str) -> str:
     return "".join(out).strip()
 
 
-def search_entries(doc: Document, url: str) -> list[dict[str, str]]:
+def search_entries(doc: Document, url: str) -> list[dict[str, Any]]:
     """One entry per section: location (page URL + anchor), title, text."""
-    entries: list[dict[str, str]] = []
+    entries: list[dict[str, Any]] = []
     for section in doc.sections:
         heading = section.heading
         if heading is None:
@@ -81,4 +81,16 @@ def search_entries(doc: Document, url: str) -> list[dict[str, str]]:
         entries.append(
             {"location": location, "title": _SPACES.sub(" ", title).strip(), "text": index_text("".join(section.parts))}
         )
+    return ranked(entries, doc.meta)
+
+
+def ranked(entries: list[dict[str, Any]], meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """A record's people and identifiers become its first entry's `tags` (the field Material boosts
+    most); a page's `search: {boost: N}` meta becomes each entry's `boost`, as Material's plugin does."""
+    if entries and meta.get("kb_search_terms"):
+        entries[0]["tags"] = list(meta["kb_search_terms"])
+    boost = (meta.get("search") or {}).get("boost")
+    if boost is not None:
+        for entry in entries:
+            entry["boost"] = boost
     return entries
