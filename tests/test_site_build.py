@@ -230,7 +230,7 @@ def test_internal_links_and_anchors_resolve(fixture_site: Path) -> None:
 def test_record_pages_have_a_table_of_contents_and_search_sections(fixture_site: Path) -> None:
     page = (fixture_site / "datasets/jets/index.html").read_text()
     toc = page[page.index("md-nav--secondary") :]
-    for anchor in ("#files", "#use-cases", "#link-status"):
+    for anchor in ("#files", "#use-cases"):
         assert f'href="{anchor}"' in toc
     index = json.loads((fixture_site / "search/search_index.json").read_text())
     locations = [d["location"] for d in index["docs"]]
