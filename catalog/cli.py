@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 problems found (or a notebook failed), 2 usage error.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -42,7 +43,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import load_catalog
 
     root = catalog_root(args.root)
-    catalog = load_catalog(root)
+    catalog = load_catalog(root, today=args.today)
     only: set[str] | None = None
     if args.paths:
         only = set()
@@ -59,6 +60,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         only |= referrers_of_changed(catalog, changed)
     problems = catalog.problems if only is None else [p for p in catalog.problems if p.file in only]
     return report(problems, args.format, args.output, args.strict)
+
+
+def _iso_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="BASE",
         help="only files changed against a git base (default origin/main) and records they touch",
     )
+    p.add_argument("--today", type=_iso_date, help="judge seminar dates as of this day, YYYY-MM-DD (default: today)")
     p.set_defaults(func=cmd_validate)
 
     for register in _REGISTRARS:
@@ -95,7 +104,7 @@ def subcommand(register: Callable[[argparse._SubParsersAction], None]) -> Callab
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from . import commands  # noqa: F401  (registers the other subcommands)
+    from . import commands, indico_cli  # noqa: F401  (registers the other subcommands)
 
     parser = build_parser()
     args = parser.parse_args(argv)
