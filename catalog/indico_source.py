@@ -1,7 +1,8 @@
 """Where an Indico import reads from: a saved export file, or an Indico URL turned into the HTTP
 export API call that returns the same document.
 
-Network access goes through `catalog.http` (timeouts, bounded retries, capped Retry-After). The
+Network access goes through `catalog.http` (timeouts, bounded retries, capped Retry-After, and
+`catalog.netguard`: public addresses only, at every redirect hop). The
 token is read from an environment variable and sent only as `Authorization: Bearer …`, only over
 https (or to a loopback test server); it is never part of a message, a record or a log.
 """
@@ -21,6 +22,7 @@ import requests
 
 from . import http
 from .indico_parse import IndicoError
+from .netguard import AddressRefused
 
 MAX_EXPORT_BYTES = 50_000_000
 SECRET_PARAMS = frozenset({"ak", "apikey", "signature", "token", "access_token", "secretkey"})
@@ -115,6 +117,8 @@ def fetch(url: str, token: str | None, policy: http.HttpPolicy, sleep: Callable[
         ) from exc
     except requests.RequestException as exc:
         raise IndicoError(f"{shown}: cannot connect ({type(exc).__name__})") from exc
+    except AddressRefused as exc:  # the network guard: only public addresses are contacted
+        raise IndicoError(f"{shown}: {exc}") from exc
     finally:
         session.close()
     with response:

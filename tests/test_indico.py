@@ -22,6 +22,7 @@ from catalog.exports.ical import seminars_ics
 from catalog.http import HttpPolicy
 from catalog.indico_parse import IndicoError, parse_export
 from catalog.indico_source import export_url, read_source, shown_url
+from catalog.netguard import allow_loopback_for_tests
 from catalog.render.events import event_page
 from catalog.render.home import home_page
 
@@ -211,8 +212,10 @@ def indico_server() -> Iterator[tuple[str, type[IndicoHandler]]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    port = server.server_address[1]
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler
+        with allow_loopback_for_tests(port):  # the network guard refuses loopback otherwise
+            yield f"http://127.0.0.1:{port}", handler
     finally:
         server.shutdown()
         server.server_close()
@@ -265,6 +268,13 @@ def test_timeout_and_429_retry_after_go_through_the_http_layer() -> None:
     assert waits[-1] == 2.0  # the server's Retry-After, honoured
     assert parse_export(fetched.raw, fetched.source).talks[0].fields["title"] == "Normalizing flows for fast simulation"
     assert handler.hits["/export/categ/4291.json"] == 2
+
+
+def test_internal_addresses_are_refused_by_the_network_guard(base_catalog: Path, run_cli) -> None:
+    with indico_server() as (base, _):
+        port = base.rsplit(":", 1)[1]  # a real server was there; the guard refuses before connecting
+    code, _, err = run_cli("import", "indico", f"http://127.0.0.1:{port}/event/1202/", "--root", str(base_catalog))
+    assert code == 1 and "refused: 127.0.0.1 is a" in err and "nothing was written" in err
 
 
 def test_token_is_not_sent_over_plain_http_to_other_hosts() -> None:
