@@ -24,6 +24,8 @@ def when_text(start: str, end: str | None = None) -> str:
 
     if not end or end == start:
         return one(start)
+    if len(start) == len(end) == 10 and start[:7] == end[:7]:  # 15–17 September 2025
+        return f"{int(start[8:])}–{one(end)}"
     return f"{one(start)} – {one(end)}"
 
 

@@ -91,6 +91,14 @@ def test_exercise_and_seminar_links_both_ways(base_catalog: Path) -> None:
     assert "became the use case" in event
 
 
+def test_event_dates_are_as_precise_as_recorded() -> None:
+    from catalog.events import when_text
+
+    assert when_text("2021-06") == "June 2021" and when_text("2024") == "2024"
+    assert when_text("2025-09-15", "2025-09-17") == "15–17 September 2025"
+    assert when_text("2023-11", "2023-12") == "November 2023 – December 2023"
+
+
 def test_event_rules(base_catalog: Path) -> None:
     write(
         base_catalog,

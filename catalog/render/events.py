@@ -7,7 +7,7 @@ from ..events import sort_key, when_text
 from ..model import Catalog, Record
 from .document import Document
 from .markup import a, external_a, plain
-from .pages import bullets, page_uri, properties, provenance_note, record_link, tags_line
+from .pages import bullets, imported_note, page_uri, properties, provenance_note, record_link, tags_line
 
 KIND_LABELS = {"hackathon": "Hackathon", "school": "School", "workshop": "Workshop"}
 FORMAT_LABELS = {"virtual": "virtual", "in-person": "in person", "hybrid": "hybrid"}
@@ -55,7 +55,7 @@ def event_page(record: Record, catalog: Catalog) -> Document:
 
         doc.heading(2, "Notes")
         doc.add(markdown_html(data["notes"]))
-    doc.add(provenance_note(record))
+    doc.add(provenance_note(record), imported_note(data))
     return doc
 
 

@@ -380,8 +380,17 @@ def seminar_page(record: Record, catalog: Catalog, today: dt.date | None = None)
     minutes_section(doc, data)
     references_section(doc, data.get("references", []))
     related_section(doc, uri, catalog, record)
-    doc.add(provenance_note(record))
+    doc.add(provenance_note(record), imported_note(data))
     return doc
+
+
+def imported_note(data: dict[str, Any]) -> str:
+    """Which fields `catalog import indico` filled (the others are the maintainers')."""
+    indico = data.get("indico")
+    if not isinstance(indico, dict) or not indico.get("fields"):
+        return ""
+    names = ", ".join(plain(name.replace("_", " ")) for name in indico["fields"])
+    return f'<p class="kb-imported"><small>From {external_a("Indico", indico["url"])}: {names}.</small></p>\n'
 
 
 def not_recorded_note(uri: str, data: dict[str, Any], today: dt.date | None) -> str:
