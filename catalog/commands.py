@@ -216,19 +216,17 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
 
 def cmd_results_merge(args: argparse.Namespace) -> int:
-    from .reproduce.store import StoreError, read_store, write_store
+    from .reproduce.shards import MergeError, merge_shards
 
     try:
-        merged = read_store(Path(args.inputs[0]))
-        for name in args.inputs[1:]:
-            merged.merge(read_store(Path(name)))
-        write_store(Path(args.output), merged)
-    except StoreError as exc:
+        count, refused = merge_shards(Path(args.output), [Path(n) for n in args.inputs], args.matrix)
+    except MergeError as exc:
         print(f"catalog: error: {exc}", file=sys.stderr)
         return 1
-    count = sum(len(e["history"]) for e in read_store(Path(args.output)).notebooks.values())
+    for message in refused:
+        print(f"catalog: error: {message}", file=sys.stderr)
     print(f"catalog: merged {len(args.inputs)} file(s) into {args.output} ({count} runs)")
-    return 0
+    return 1 if refused else 0
 
 
 @subcommand
@@ -267,6 +265,11 @@ def register_reproduce(sub: argparse._SubParsersAction) -> None:  # type: ignore
     m = results_sub.add_parser("merge", help="merge shard result files into one store (nothing lost)")
     m.add_argument("output", help="store to merge into (created if missing)")
     m.add_argument("inputs", nargs="+", help="shard result files")
+    m.add_argument(
+        "--matrix",
+        help="the `catalog matrix --format github` JSON the shards were run from: a shard holding a use case "
+        "outside its job's assignment is refused",
+    )
     m.set_defaults(func=cmd_results_merge)
 
 

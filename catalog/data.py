@@ -341,3 +341,23 @@ def _stderr_progress(name: str) -> Callable[[int, int | None], None]:
         print(f"\r{name}: {done / 1e6:.1f} MB{share}", end="", file=sys.stderr, flush=True)
 
     return show
+
+
+METRIC_MIME = "application/vnd.mlinfn.metric+json"
+
+
+def report_metric(name: str, value: float) -> None:
+    """Report a measured value that the use case record declares under `metrics:`.
+
+    One line in a notebook, `report_metric("roc_auc", auc)`, displays a structured output that
+    `catalog reproduce` compares with the declared value and tolerance (instead of comparing the
+    printed digits, which jitter across hardware).
+    """
+    number = float(value)
+    payload = {"name": name, "value": number}
+    try:
+        from IPython.display import display
+    except ImportError:  # outside Jupyter: just say it
+        print(f"metric {name} = {number:.6g}")
+        return
+    display({METRIC_MIME: payload, "text/plain": f"metric {name} = {number:.6g}"}, raw=True)

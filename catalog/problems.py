@@ -48,6 +48,9 @@ CODES: dict[str, str] = {
     "KB213": "file named by the record is missing",
     "KB230": "provenance source is not a URL or owner/repo path",
     "KB231": "event ends before it starts",
+    "KB220": "checked notebook cell has no stored output",
+    "KB221": "notebook checks nothing (no checked output, no metric)",
+    "KB222": "declared metric never reported by the notebook",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -16,17 +17,23 @@ class NotebookStatus:
     hardware: str = ""
     reason: str = ""
     failing_cell: int | None = None
+    report: str = ""  # the failure report: cell, exception or diff, metrics
+    metrics: tuple[dict[str, Any], ...] = ()  # declared metrics: expected vs measured in that run
+    unproven: bool = False  # passed, but compared nothing (no checked output, no metric)
 
     @property
     def label(self) -> str:
         if self.verdict == "never-run":
             return "not run yet"
-        return f"{self.verdict} (stale)" if self.stale else self.verdict
+        verdict = "ran, nothing checked" if self.unproven and self.verdict == "passed" else self.verdict
+        return f"{verdict} (stale)" if self.stale else verdict
 
     @property
     def facet(self) -> str:
         """The value of the reproducibility facet."""
-        return "stale" if self.stale else self.verdict
+        if self.stale:
+            return "stale"
+        return "unchecked" if self.unproven and self.verdict == "passed" else self.verdict
 
 
 NEVER_RUN = NotebookStatus("never-run")

@@ -11,7 +11,9 @@ from .loader import JsonPath, json_path
 from .model import REFERENCE_FIELDS, Catalog, Record
 from .notebook import read_notebook
 from .problems import Problem, Severity
+from .proof_rules import proof_problems
 from .provenance import check_provenance_sources
+from .reproduce.metrics import declared_metrics
 
 PUBLIC_ACCESS = ("open", "registration")
 
@@ -135,7 +137,8 @@ def check_usecase_content(record: Record, catalog: Catalog) -> list[Problem]:
             )
         )
     for index, notebook in enumerate(notebooks):
-        problems += check_notebook(record, index, notebook["path"])
+        found = check_notebook(record, index, notebook["path"])
+        problems += found or proof_problems(record, index, notebook, declared_metrics(data, notebook))
     requirements = (data.get("environment") or {}).get("requirements")
     if requirements:
         problems += check_inside_folder(record, requirements, ("environment", "requirements"), "requirements file")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from ..model import Catalog
+from ..reproduce.metrics import declared_metrics
 from ..results import NEVER_RUN, StatusMap
 from .document import Document
 from .markup import a, attr, plain, table
 from .pages import badge, page_uri
+from .verdicts import failure_details, history_svg, metric_rows
 
 History = dict[tuple[str, str], list[dict[str, object]]]
 
@@ -22,6 +24,7 @@ def dashboard_page(catalog: Catalog, statuses: StatusMap, history: History) -> D
     )
     totals: dict[str, int] = {}
     rows = []
+    metric_table: list[list[str]] = []
     for usecase in sorted(catalog.usecases.values(), key=lambda r: r.id):
         for nb in usecase.data["notebooks"]:
             key = (usecase.id, nb["path"])
@@ -34,14 +37,26 @@ def dashboard_page(catalog: Catalog, statuses: StatusMap, history: History) -> D
                     a(uri, page_uri(usecase), plain(usecase.title)),
                     f"<code>{plain(nb['path'])}</code>",
                     plain(nb.get("gpu", "none")),
-                    badge(status),
+                    badge(status) + failure_details(status),
                     trail,
                 ]
             )
+            specs = {m["name"]: m for m in declared_metrics(usecase.data, nb)}
+            for metric, row in zip(status.metrics, metric_rows(status.metrics), strict=True):
+                plot = history_svg(metric["name"], history.get(key, []), specs.get(metric["name"]))
+                metric_table.append([a(uri, page_uri(usecase), plain(usecase.title)), *row, plot or "—"])
     doc.add(
         "<p>" + " · ".join(f"<strong>{n}</strong> {plain(v)}" for v, n in sorted(totals.items())) + "</p>\n",
         table(["Use case", "Notebook", "GPU", "Latest verdict", "History (oldest → newest)"], rows),
     )
+    if metric_table:
+        doc.heading(2, "Metrics")
+        doc.add(
+            "<p>Declared metrics of each notebook's current content: the expected value and tolerance from its "
+            "record, the value measured by the run the verdict comes from, and every stored run (the shaded band "
+            "is the accepted range).</p>\n",
+            table(["Use case", "Metric", "Expected", "Measured", "Result", "History"], metric_table),
+        )
     return doc
 
 

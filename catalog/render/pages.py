@@ -14,6 +14,7 @@ from .document import Document
 from .launch import SiteSettings, launch_links
 from .markup import a, attr, external_a, markdown_html, markdown_inline, plain, safe_url, table, url_of
 from .tags import tags_of
+from .verdicts import failure_details, metrics_table
 
 
 def page_uri(record: Record) -> str:
@@ -207,6 +208,8 @@ def notebooks_section(doc: Document, record: Record, settings: SiteSettings, sta
         doc.heading(3, plain(nb["title"]), inner=a(uri, target, plain(nb["title"])))
         doc.add(
             f"<p>Reproducibility: {badge(status)}</p>\n",
+            failure_details(status),
+            metrics_table(status),
             f"<p><code>{html.escape(nb['path'])}</code> · {gpu} · nbval {plain(nb.get('nbval', 'lax'))} · "
             f"cell timeout {nb.get('cell_timeout', 300)} s</p>\n",
         )

@@ -37,7 +37,7 @@ def plan_runs(
 ) -> list[Task]:
     """Every selected notebook with what to do about it, in a stable order.
 
-    A notebook is due unless its fingerprint equals that of its last *passing* run. A due
+    A notebook is due unless the newest run of its current fingerprint passed. A due
     notebook that needs a GPU on a machine without one is skipped, never passed.
     """
     tasks = []
@@ -46,8 +46,8 @@ def plan_runs(
             continue
         for entry in usecase.data.get("notebooks", []):
             fingerprint = notebook_fingerprint(usecase, entry)
-            passing = store.last_passing(usecase.id, entry["path"])
-            if passing and passing["content_hash"] == fingerprint and not force:
+            current = store.latest_for(usecase.id, entry["path"], fingerprint)
+            if current and current["verdict"] == "passed" and not force:
                 action = "unchanged"
             elif entry.get("gpu", "none") == "required" and not gpu_available:
                 action = "skip-gpu"

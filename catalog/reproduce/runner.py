@@ -17,9 +17,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .failures import cell_failure, locate, metric_failure, report_text
 from .hardware import describe_hardware
+from .metrics import compare, declared_metrics
 from .plan import Task
-from .store import ResultsStore, write_store
+from .store import ResultsStore, proven, write_store
 
 KEY_PACKAGES = ("nbval", "jupyter_client", "ipykernel", "numpy", "scikit-learn", "torch", "tensorflow", "pandas")
 
@@ -42,26 +44,28 @@ def git_commit(root: Path) -> str:
     return done.stdout.strip() if done.returncode == 0 else ""
 
 
-def verdict_from_cells(report: dict[str, Any]) -> tuple[str, str, int | None, str]:
-    """(verdict, reason, failing cell index, error excerpt) from the worker's cell reports."""
-    if report.get("collected", 0) == 0:
-        return "error", "nbval collected no cells (is the notebook empty or unreadable?)", None, ""
-    for cell in report["cells"]:
-        if cell["outcome"] != "failed" or cell["xfail"]:
-            continue
-        text = cell["text"]
-        excerpt = "\n".join(text.strip().splitlines()[:12])
-        where = cell["cell"]
-        if "Timeout of" in text:
-            return "timeout", f"cell {where} exceeded its time limit", where, excerpt
-        if "Cell execution caused an exception" in text:
-            return "error", f"cell {where} raised an exception", where, excerpt
-        if cell["when"] != "call":
-            return "error", f"nbval could not run cell {where} ({cell['when']})", where, excerpt
-        return "failed", f"cell {where} output differs from the stored output", where, excerpt
-    if report.get("exit_code") not in (0, 5):
-        return "error", f"nbval exited with code {report.get('exit_code')}", None, ""
-    return "passed", "", None, ""
+def judge(task: Task, report: dict[str, Any]) -> dict[str, Any]:
+    """The verdict fields of a run: cells first, then the declared metrics, then the proof."""
+    verdict, failure = cell_failure(report)
+    results = compare(declared_metrics(task.usecase.data, task.notebook), report.get("metrics", []))
+    if verdict == "passed":
+        failure = metric_failure(results)
+        verdict = "failed" if failure else verdict
+    fields: dict[str, Any] = {"verdict": verdict}
+    if results:
+        fields["metrics"] = results
+    fields["checked"] = {
+        "outputs": int(report.get("checked_outputs", 0)),
+        "metrics": sum(1 for r in results if r.get("declared", True)),
+    }
+    if failure:
+        fields["reason"] = failure["summary"]
+        fields["failure"] = {k: v for k, v in failure.items() if k != "excerpt"} | {"report": report_text(failure)}
+        if (failure.get("cell") or {}).get("cell") is not None:
+            fields["failing_cell"] = failure["cell"]["cell"]
+        if failure.get("excerpt"):
+            fields["error_excerpt"] = failure["excerpt"][:4000]
+    return fields
 
 
 @dataclass
@@ -140,22 +144,23 @@ def execute(task: Task, context: RunContext) -> dict[str, Any]:
             report = json.loads(out.read_text()) if out.is_file() else None
         except subprocess.TimeoutExpired:
             done, report = None, None
-            verdict, reason, cell, excerpt = "timeout", f"the whole run exceeded {limit} s", None, ""
+            run.update(_without_report("timeout", f"the whole run exceeded {limit} s", ""))
         if report is not None:
-            verdict, reason, cell, excerpt = verdict_from_cells(report)
+            run.update(judge(task, report))
             run["peak_memory_mb"] = report.get("peak_memory_mb")
             run["cells"] = _cell_counts(report)
         elif done is not None:
             tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-12:])
-            verdict, reason, cell, excerpt = "error", "the nbval worker stopped without a report", None, tail
-    run.update(verdict=verdict, duration_s=round(time.perf_counter() - clock, 3))
-    if reason:
-        run["reason"] = reason
-    if cell is not None:
-        run["failing_cell"] = cell
-    if excerpt:
-        run["error_excerpt"] = excerpt[:4000]
+            run.update(_without_report("error", "the nbval worker stopped without a report", tail))
+    run["duration_s"] = round(time.perf_counter() - clock, 3)
     return run
+
+
+def _without_report(verdict: str, summary: str, tail: str) -> dict[str, Any]:
+    failure = {"kind": "worker", "summary": summary} | ({"excerpt": tail} if tail else {})
+    recorded = {"kind": "worker", "summary": summary, "report": report_text(failure)}
+    fields: dict[str, Any] = {"verdict": verdict, "reason": summary, "failure": recorded}
+    return fields | ({"error_excerpt": tail[:4000]} if tail else {})
 
 
 def _code_cells(path: Path) -> int:
@@ -229,7 +234,7 @@ def summary_table(outcomes: list[Outcome]) -> str:
                 o.task.key,
                 o.verdict,
                 f"{run['duration_s']:.1f} s" if "duration_s" in run else "-",
-                str(run.get("failing_cell", "-")) if run else "-",
+                locate(run["failure"]["cell"]) if (run.get("failure") or {}).get("cell") else "-",
                 run.get("reason", "unchanged since its last passing run" if not o.run else ""),
             )
         )
@@ -240,7 +245,14 @@ def summary_table(outcomes: list[Outcome]) -> str:
         counts[o.verdict] = counts.get(o.verdict, 0) + 1
     executed = sum(o.executed for o in outcomes)
     lines.append(f"{executed} notebook(s) executed; " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())))
+    for o in sorted(outcomes, key=lambda o: o.task.key):
+        if o.run and o.executed and o.run.get("failure"):
+            report = o.run["failure"]["report"]
+            lines += ["", f"{o.task.key}: {o.verdict}", *("  " + line for line in report.splitlines())]
+        elif o.run and o.executed and o.run["verdict"] == "passed" and not proven(o.run):
+            lines += ["", f"{o.task.key}: passed, but nothing was checked (no checked output, no metric)"]
     return "\n".join(lines) + "\n"
+
 
 
 FAILING = ("failed", "error", "timeout")

@@ -1,12 +1,18 @@
 """The results store: plain JSON, per notebook a bounded history of runs (newest last).
 
-Written atomically (temporary file + rename); every write re-reads the file and merges, so a
-concurrent or earlier writer's entries are never lost.
+Written atomically (temporary file + rename); every write takes an exclusive lock on a file
+beside the store, then re-reads, merges and replaces it, so a concurrent or earlier writer's
+entries are never lost.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import fcntl
 import json
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +27,8 @@ from .fingerprint import notebook_fingerprint
 
 HISTORY_LIMIT = 20
 FORMAT_VERSION = 1
+MAX_CLOCK_SKEW = dt.timedelta(minutes=10)
+"""How far in the future (by the merging machine's clock) a run's start may lie."""
 
 
 class StoreError(Exception):
@@ -45,6 +53,14 @@ class ResultsStore:
     def last_passing(self, usecase: str, notebook: str) -> dict[str, Any] | None:
         return next((r for r in reversed(self.history(usecase, notebook)) if r["verdict"] == "passed"), None)
 
+    def latest_for(self, usecase: str, notebook: str, content_hash: str) -> dict[str, Any] | None:
+        """The newest run of this exact content (what the notebook's verdict is today)."""
+        runs = self.history(usecase, notebook)
+        return next((r for r in reversed(runs) if r["content_hash"] == content_hash), None)
+
+    def usecases(self) -> set[str]:
+        return {entry["usecase"] for entry in self.notebooks.values()}
+
     def add(self, usecase: str, notebook: str, run: dict[str, Any]) -> None:
         entry = self.notebooks.setdefault(
             key_of(usecase, notebook), {"usecase": usecase, "notebook": notebook, "history": []}
@@ -64,12 +80,17 @@ class ResultsStore:
         return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
 
 
+def parse_time(text: str) -> dt.datetime:
+    """A run's start as an aware UTC datetime (the schema admits only `YYYY-MM-DDTHH:MM:SS[.f]Z`)."""
+    return dt.datetime.fromisoformat(text.removesuffix("Z")).replace(tzinfo=dt.timezone.utc)
+
+
 def merge_histories(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Newest last, duplicates (same start and hash) once, at most HISTORY_LIMIT runs."""
     seen: dict[tuple[str, str], dict[str, Any]] = {}
     for run in [*a, *b]:
         seen[(run["started"], run["content_hash"])] = run
-    ordered = sorted(seen.values(), key=lambda r: r["started"])
+    ordered = sorted(seen.values(), key=lambda r: parse_time(r["started"]))
     return ordered[-HISTORY_LIMIT:]
 
 
@@ -87,17 +108,70 @@ def read_store(path: Path) -> ResultsStore:
     return ResultsStore(doc["notebooks"])
 
 
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock for read-merge-replace of `path` (a lock file beside it: the store
+    itself is replaced by rename, so it cannot carry the lock)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
 def write_store(path: Path, store: ResultsStore) -> None:
-    """Merge `store` into what is on disk now, then replace the file atomically."""
-    current = read_store(path)
-    current.merge(store)
-    write_text(path, current.to_json(), durable=True)
+    """Merge `store` into what is on disk now, then replace the file atomically, under the lock."""
+    with locked(path):
+        current = read_store(path)
+        current.merge(store)
+        write_text(path, current.to_json(), durable=True)
+
+
+def screen_shard(
+    shard: ResultsStore, name: str, now: dt.datetime, assigned: set[str] | None = None
+) -> tuple[ResultsStore, list[str]]:
+    """What of a shard may be merged, and why the rest may not.
+
+    A shard that holds a use case outside `assigned` (its job's use cases) is refused whole: its
+    job ran code that wrote where it should not. A run that starts more than MAX_CLOCK_SKEW after
+    `now` is refused alone: a future date would stay "newest" for good and hide later runs.
+    """
+    if assigned is not None:
+        foreign = sorted(shard.usecases() - assigned)
+        if foreign:
+            return ResultsStore(), [
+                f"{name}: refused: it carries use case(s) outside its job's assignment: {', '.join(foreign)} "
+                f"(assigned: {', '.join(sorted(assigned)) or 'none'})"
+            ]
+    kept, problems = ResultsStore(), []
+    limit = now + MAX_CLOCK_SKEW
+    skew = f"{int(MAX_CLOCK_SKEW.total_seconds() // 60)} min"
+    for key, entry in sorted(shard.notebooks.items()):
+        for run in entry["history"]:
+            if parse_time(run["started"]) > limit:
+                problems.append(
+                    f"{name}: {key}: run refused: it starts {run['started']}, in the future "
+                    f"(now {now:%Y-%m-%dT%H:%M:%SZ}, allowed clock skew {skew})"
+                )
+            else:
+                kept.add(entry["usecase"], entry["notebook"], run)
+    return kept, problems
 
 
 def hardware_label(run: dict[str, Any]) -> str:
     hw = run.get("hardware") or {}
     gpus = ", ".join(g.get("name", "GPU") for g in hw.get("gpus", []))
     return " + ".join(part for part in (hw.get("cpu", ""), gpus) if part)
+
+
+def current_run(history: list[dict[str, Any]], current_hash: str) -> dict[str, Any] | None:
+    """The run a notebook's verdict comes from: the newest one of its current content, else the
+    newest one at all (then shown stale)."""
+    return next((r for r in reversed(history) if r["content_hash"] == current_hash), None) or (
+        history[-1] if history else None
+    )
 
 
 def status_from_run(run: dict[str, Any] | None, current_hash: str) -> NotebookStatus:
@@ -111,7 +185,16 @@ def status_from_run(run: dict[str, Any] | None, current_hash: str) -> NotebookSt
         hardware=hardware_label(run),
         reason=run.get("reason", ""),
         failing_cell=run.get("failing_cell"),
+        report=(run.get("failure") or {}).get("report") or run.get("error_excerpt", ""),
+        metrics=tuple(run.get("metrics", [])),
+        unproven=run["verdict"] == "passed" and not proven(run),
     )
+
+
+def proven(run: dict[str, Any]) -> bool:
+    """Whether a passing run compared anything (runs recorded before this was counted: assumed so)."""
+    checked = run.get("checked")
+    return checked is None or bool(checked.get("outputs") or checked.get("metrics"))
 
 
 def load_statuses(catalog: Catalog, path: Path) -> tuple[StatusMap, dict[tuple[str, str], list[dict[str, Any]]]]:
@@ -122,6 +205,7 @@ def load_statuses(catalog: Catalog, path: Path) -> tuple[StatusMap, dict[tuple[s
     for usecase in catalog.usecases.values():
         for entry in usecase.data.get("notebooks", []):
             key = (usecase.id, entry["path"])
-            statuses[key] = status_from_run(store.latest(*key), notebook_fingerprint(usecase, entry))
+            digest = notebook_fingerprint(usecase, entry)
+            statuses[key] = status_from_run(current_run(store.history(*key), digest), digest)
             history[key] = store.history(*key)
     return statuses, history
