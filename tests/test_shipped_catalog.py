@@ -20,8 +20,10 @@ def test_shipped_catalog_content() -> None:
     catalog = load_catalog(REPO)
     assert catalog.problems == []
     assert len(catalog.datasets) >= 12
-    refs = sorted(s.data["provenance"]["report_reference"] for s in catalog.seminars.values())
-    assert refs == list(range(19, 41))
+    # invariants, not lists: contributions add records without editing this test
+    refs = [s.data.get("provenance", {}).get("report_reference") for s in catalog.seminars.values()]
+    refs = [r for r in refs if r is not None]
+    assert refs and len(refs) == len(set(refs)) and all(isinstance(r, int) and r > 0 for r in refs)
     gpus = [n.get("gpu", "none") for u in catalog.usecases.values() for n in u.data["notebooks"]]
     assert gpus.count("none") >= 3 and "required" in gpus
     for usecase in catalog.usecases.values():
@@ -29,11 +31,14 @@ def test_shipped_catalog_content() -> None:
 
 
 def test_back_references_are_derived() -> None:
+    """Every reference resolves, and every dataset or seminar lists exactly the use cases naming it."""
     catalog = load_catalog(REPO)
-    digits = catalog.datasets["uci-optical-recognition-handwritten-digits"]
-    assert [u.id for u in catalog.related(digits, "usecase")] == ["digits-distribution-shift", "digits-mlp-classifier"]
-    seminar = catalog.seminars["improving-parametric-neural-networks"]
-    assert [u.id for u in catalog.related(seminar, "usecase")] == ["parametric-nn-hepmass"]
+    for kind, field, records in (("dataset", "datasets", catalog.datasets), ("seminar", "seminars", catalog.seminars)):
+        for record in records.values():
+            naming = sorted(u.id for u in catalog.usecases.values() if record.id in u.data.get(field, []))
+            assert [u.id for u in catalog.related(record, "usecase")] == naming, (kind, record.id)
+        for usecase in catalog.usecases.values():
+            assert all(ident in records for ident in usecase.data.get(field, [])), usecase.id
 
 
 def test_validate_writes_nothing() -> None:
@@ -67,6 +72,10 @@ def test_shipped_site_builds_strictly(tmp_path) -> None:
             assert (site / "usecases" / usecase.id / nb["path"].removesuffix(".ipynb") / "index.html").is_file()
     exported = json.loads((site / "catalog.json").read_text())
     verdicts = {e["id"]: e["reproducibility"] for e in exported["records"] if e["kind"] == "usecase"}
-    assert verdicts["parametric-nn-hepmass"]["notebooks/pnn_training.ipynb"]["verdict"] == "skipped"
-    page = (site / "usecases/parametric-nn-hepmass/index.html").read_text()
-    assert "needs a GPU" in page and "skipped" in page
+    for usecase in catalog.usecases.values():
+        page = (site / "usecases" / usecase.id / "index.html").read_text()
+        for nb in usecase.data["notebooks"]:
+            verdict = verdicts[usecase.id][nb["path"]]["verdict"]
+            assert verdict not in ("failed", "error", "timeout"), (usecase.id, nb["path"], verdict)
+            if nb.get("gpu") == "required":
+                assert verdict in ("skipped", "passed", "never-run") and "needs a GPU" in page

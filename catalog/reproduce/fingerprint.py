@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..data import METRIC_MIME
 from ..model import Record
 
 CHECK_MARKERS = ("NBVAL_CHECK_OUTPUT",)
@@ -29,7 +30,9 @@ def checked_outputs(cell: dict[str, Any], mode: str) -> list[Any]:
         return []
     if mode == "strict" or any(marker in text for marker in CHECK_MARKERS):
         return [
-            {k: v for k, v in o.items() if k not in ("execution_count", "metadata")} for o in cell.get("outputs", [])
+            {k: v for k, v in o.items() if k not in ("execution_count", "metadata")}
+            for o in cell.get("outputs", [])
+            if METRIC_MIME not in (o.get("data") or {})  # compared by tolerance, not by bytes
         ]
     return []
 
@@ -47,6 +50,8 @@ def notebook_fingerprint(usecase: Record, entry: dict[str, Any]) -> str:
             digest.update(json.dumps([_cell_text(cell), checked_outputs(cell, mode)], sort_keys=True).encode())
     environment = usecase.data.get("environment") or {}
     settings = {"notebook": entry, "environment": environment}
+    if usecase.data.get("metrics"):
+        settings["metrics"] = usecase.data["metrics"]
     digest.update(json.dumps(settings, sort_keys=True).encode())
     requirements = environment.get("requirements")
     if requirements and (usecase.folder / requirements).is_file():
