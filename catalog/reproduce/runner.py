@@ -254,5 +254,4 @@ def summary_table(outcomes: list[Outcome]) -> str:
     return "\n".join(lines) + "\n"
 
 
-
 FAILING = ("failed", "error", "timeout")
