@@ -78,7 +78,7 @@ def _add_event(export: Export, item: dict[str, Any], where: str) -> None:
     if kind == "conference" or len(contributions) > 1:
         event = Event(url, _event_fields(item, title, start, end, url))
         for j, contrib in enumerate(contributions):
-            talk = _contribution_talk(contrib, item, f"{where}.contributions[{j}]", start)
+            talk = _contribution_talk(contrib, None, f"{where}.contributions[{j}]", start)
             talk.event_url = url
             event.talks.append(talk)
             export.talks.append(talk)
@@ -95,11 +95,18 @@ def _add_event(export: Export, item: dict[str, Any], where: str) -> None:
         export.talks.append(Talk(url, _compact(fields)))
 
 
-def _contribution_talk(contrib: dict[str, Any], event: dict[str, Any], where: str, event_start: Any) -> Talk:
+def _contribution_talk(
+    contrib: dict[str, Any], event: dict[str, Any] | None, where: str, event_start: dt.datetime
+) -> Talk:
+    """A talk; `event` is given for a single-talk meeting, whose own attachments are the talk's."""
     url = _https(contrib.get("url"), f"{where}.url")
-    start = _when(contrib["startDate"], f"{where}.startDate") if contrib.get("startDate") else event_start
-    duration = contrib.get("duration")
-    fields = _timing(start, None, duration if isinstance(duration, int) else None)
+    if contrib.get("startDate"):
+        duration = contrib.get("duration")
+        fields = _timing(
+            _when(contrib["startDate"], f"{where}.startDate"), None, duration if isinstance(duration, int) else None
+        )
+    else:  # not in the timetable: the day is the event's, the hour is not known
+        fields = {"date": event_start.date().isoformat()}
     fields.update(
         title=_title(contrib.get("title"), f"{where}.title"),
         event_page=url,
@@ -107,7 +114,7 @@ def _contribution_talk(contrib: dict[str, Any], event: dict[str, Any], where: st
         abstract=_text(contrib.get("description")),
     )
     materials = _materials(contrib, where)
-    for key, value in _materials(event, where).items():  # the event's own attachments, if the talk has none
+    for key, value in (_materials(event, where) if event else {}).items():  # the meeting's, if the talk has none
         materials.setdefault(key, value)
     fields.update(materials)
     return Talk(url, _compact(fields))

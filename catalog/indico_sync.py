@@ -121,25 +121,29 @@ def slugify(text: str, limit: int) -> str:
 def plan_import(catalog: Catalog, export: Export) -> Plan:
     plan = Plan()
     taken = {kind: set(records) for kind, records in catalog.records.items()}
+    events, seminars = _index(catalog.events), _index(catalog.seminars)
     event_ids: dict[str, str] = {}
     for event in export.events:
-        event_ids[_normal_url(event.url)] = _sync_event(catalog, event, plan, taken["event"])
+        existing = events.get(_normal_url(event.url))
+        event_ids[_normal_url(event.url)] = _sync_event(catalog, event, existing, plan, taken["event"])
     for talk in export.talks:
         event_id = event_ids.get(_normal_url(talk.event_url)) if talk.event_url else None
-        _sync_talk(catalog, talk, event_id, plan, taken["seminar"])
+        _sync_talk(catalog, talk, seminars.get(_normal_url(talk.url)), event_id, plan, taken["seminar"])
     return plan
 
 
-def _find(records: dict[str, Record], url: str) -> Record | None:
-    wanted = _normal_url(url)
+def _index(records: dict[str, Record]) -> dict[str, Record]:
+    """Records by the Indico page they came from, else by their event page (written by hand)."""
+    index: dict[str, Record] = {}
+    for record in records.values():
+        page = _normal_url(record.data.get("event_page"))
+        if page:
+            index.setdefault(page, record)
     for record in records.values():
         indico = record.data.get("indico")
-        if isinstance(indico, dict) and _normal_url(indico.get("url")) == wanted:
-            return record
-    for record in records.values():  # a record written by hand for the same Indico page
-        if _normal_url(record.data.get("event_page")) == wanted:
-            return record
-    return None
+        if isinstance(indico, dict) and _normal_url(indico.get("url")):
+            index[_normal_url(indico.get("url"))] = record  # an import's own mark wins
+    return index
 
 
 def _unique(base: str, taken: set[str]) -> str:
@@ -151,8 +155,7 @@ def _unique(base: str, taken: set[str]) -> str:
     return ident
 
 
-def _sync_event(catalog: Catalog, event: Event, plan: Plan, taken: set[str]) -> str:
-    existing = _find(catalog.events, event.url)
+def _sync_event(catalog: Catalog, event: Event, existing: Record | None, plan: Plan, taken: set[str]) -> str:
     if existing is None:
         start = event.fields["start"]
         ident = _unique(f"{start}-{slugify(event.fields['title'], 79 - len(start))}", taken)
@@ -167,8 +170,9 @@ def _sync_event(catalog: Catalog, event: Event, plan: Plan, taken: set[str]) -> 
     return existing.id
 
 
-def _sync_talk(catalog: Catalog, talk: Talk, event_id: str | None, plan: Plan, taken: set[str]) -> None:
-    existing = _find(catalog.seminars, talk.url)
+def _sync_talk(
+    catalog: Catalog, talk: Talk, existing: Record | None, event_id: str | None, plan: Plan, taken: set[str]
+) -> None:
     if existing is None:
         date = talk.fields["date"]
         ident = _unique(f"{date}-{slugify(talk.fields['title'], 79 - len(date))}", taken)

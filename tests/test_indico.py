@@ -280,3 +280,20 @@ def test_internal_addresses_are_refused_by_the_network_guard(base_catalog: Path,
 def test_token_is_not_sent_over_plain_http_to_other_hosts() -> None:
     with pytest.raises(IndicoError, match="refusing to send the Indico token over plain http"):
         read_source("http://indico.example.org/event/1/", TOKEN)
+
+
+def test_unscheduled_talks_and_event_material() -> None:
+    """A talk outside the timetable gets its event's day and no hour; a school's own attachments
+    are not handed to each of its talks, while a one-talk meeting's are the talk's."""
+    document = json.loads(INDICO.joinpath("categ-1467.json").read_text())
+    school = document["results"][3]
+    school["contributions"][0]["startDate"] = None
+    school["folders"] = document["results"][0]["folders"]  # a lecture's slides and video, on the school
+    meeting = document["results"][1]
+    meeting["folders"], meeting["contributions"][0]["folders"] = document["results"][0]["folders"], []
+    export = parse_export(json.dumps(document).encode(), "x.json")
+    by_title = {t.fields["title"]: t.fields for t in export.talks}
+    autoencoders = by_title["Autoencoders for anomaly detection"]
+    assert autoencoders["date"] == "2025-09-15" and "time" not in autoencoders and "slides" not in autoencoders
+    flows = by_title["Normalizing flows for fast simulation"]
+    assert flows["slides"].endswith("/gnn-tracking.pdf") and flows["recording"].startswith("https://videos.")
