@@ -40,6 +40,7 @@ def report(problems: list[Problem], fmt: str, output: str | None, strict: bool) 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .changed import changed_files, referrers_of_changed
+    from .tree import cache_problems
     from .validate import load_catalog
 
     root = catalog_root(args.root)
@@ -54,11 +55,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
             targets = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
             only.update(relative_name(p, root) for p in targets)
         only |= referrers_of_changed(catalog, only)  # a notebook's problems are reported on its record
+    extra: list[Problem] = []
     if args.changed is not None:
         changed = changed_files(root, args.changed)
         only = changed if only is None else only & changed
         only |= referrers_of_changed(catalog, changed)
+        committed = {p.file for p in catalog.problems if p.code == "KB011"}
+        extra = [p for p in cache_problems(root, changed) if p.file not in committed and (root / p.file).exists()]
     problems = catalog.problems if only is None else [p for p in catalog.problems if p.file in only]
+    problems = sorted(problems + extra, key=Problem.sort_key)
     return report(problems, args.format, args.output, args.strict)
 
 

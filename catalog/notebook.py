@@ -117,7 +117,10 @@ def check_notebook_bytes(raw: bytes) -> tuple[dict[str, Any] | None, list[Notebo
         ]
     if nesting_depth(content) > limits.MAX_NESTING_DEPTH:
         return None, [_too_deep()]
-    defects = _output_sizes(cells) + _schema_defects(content) + _id_defects(cells) + _metadata_defects(content)
+    schema = _schema_defects(content)
+    said = " ".join(defect.message for defect in schema)
+    metadata = [d for d in _metadata_defects(content) if d.message.split(" ", 1)[0].rsplit(".", 1)[0] not in said]
+    defects = _output_sizes(cells) + schema + _id_defects(cells) + metadata
     if not defects:
         defects += _language_defects(content)
     return content, defects
@@ -180,32 +183,56 @@ def _output_sizes(cells: Any) -> list[NotebookDefect]:
 
 
 @cache
-def _schema_validator(minor: int) -> Any:
+def _schema_validator(minor: int, definition: str = "") -> Any:
+    """nbformat's schema for a minor version, or one of its definitions (a cell or output kind)."""
     import jsonschema_rs
     import nbformat
 
     schema_file = Path(nbformat.__file__).parent / "v4" / f"nbformat.v4.{minor}.schema.json"
-    return jsonschema_rs.validator_for(json.loads(schema_file.read_text(encoding="utf-8")))
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    if definition:
+        schema = {"definitions": schema["definitions"], "$ref": f"#/definitions/{definition}"}
+    return jsonschema_rs.validator_for(schema)
+
+
+CELL_KINDS = ("code", "markdown", "raw")
+OUTPUT_KINDS = ("execute_result", "display_data", "stream", "error")
 
 
 def _schema_defects(content: dict[str, Any]) -> list[NotebookDefect]:
+    """nbformat's schema, applied cell by cell and output by output so that each message names
+    the field at fault (the whole-notebook schema only says "not valid under any of oneOf")."""
     minor = content.get("nbformat_minor")
     if not isinstance(minor, int) or isinstance(minor, bool) or not 0 <= minor <= 5:
         return [_defect("KB241", f"nbformat_minor is {minor!r}; this site reads 4.0 to 4.5")]
     cells = content.get("cells") if isinstance(content.get("cells"), list) else []
-    defects = []
-    for error in _schema_validator(minor).iter_errors(content):
-        where = list(error.instance_path)
-        place = "the notebook"
-        if len(where) >= 2 and where[0] == "cells" and isinstance(where[1], int):
-            place = cell_label(cells, where[1])
-            where = where[2:]
-        field = ".".join(str(part) for part in where) or "(whole)"
-        detail = error.message if len(error.message) <= 160 else error.message[:160] + " …"
-        defects.append(_defect("KB241", f"{place}, field {field}: {detail}"))
-        if len(defects) >= limits.MAX_PROBLEMS_PER_NOTEBOOK:
+    found: list[NotebookDefect] = []
+
+    def check(value: Any, definition: str, place: str) -> None:
+        for error in _schema_validator(minor, definition).iter_errors(value):
+            field = ".".join(str(part) for part in error.instance_path) or "(whole)"
+            detail = error.message if len(error.message) <= 160 else error.message[:160] + " …"
+            found.append(_defect("KB241", f"{place}, field {field}: {detail}"))
+
+    check({**content, "cells": []} if cells else content, "", "the notebook")
+    for index, cell in enumerate(cells):
+        place = cell_label(cells, index)
+        kind = cell.get("cell_type") if isinstance(cell, dict) else None
+        if kind not in CELL_KINDS:
+            found.append(_defect("KB241", f"{place}: cell_type is {kind!r}, not one of code, markdown, raw"))
+            continue
+        outputs = cell.get("outputs")
+        check({**cell, "outputs": []} if kind == "code" and isinstance(outputs, list) else cell, f"{kind}_cell", place)
+        for number, output in enumerate(outputs if kind == "code" and isinstance(outputs, list) else []):
+            output_kind = output.get("output_type") if isinstance(output, dict) else None
+            where = f"{place}, output {number + 1}"
+            if output_kind not in OUTPUT_KINDS:
+                found.append(_defect("KB241", f"{where}: output_type is {output_kind!r}"))
+            else:
+                check(output, output_kind, where)
+        if len(found) >= limits.MAX_PROBLEMS_PER_NOTEBOOK:
             break
-    return defects
+    return found[: limits.MAX_PROBLEMS_PER_NOTEBOOK]
 
 
 def _id_defects(cells: Any) -> list[NotebookDefect]:

@@ -11,6 +11,7 @@ from .model import Catalog, Record
 from .problems import Problem, relative_name
 from .rules import catalog_rules, check_id_matches_location
 from .schema_check import check_against_schema
+from .tree import cache_problems, symlink_problems
 
 
 def load_record(kind: str, path: Path, root: Path) -> tuple[Record | None, list[Problem]]:
@@ -28,6 +29,7 @@ def load_catalog(root: str | Path, *, today: dt.date | None = None) -> Catalog:
     root = Path(root)
     catalog = Catalog(root=root)
     files, problems = find_record_files(root)
+    problems.extend(symlink_problems(root) + cache_problems(root))
     for kind, path in files:
         record, found = load_record(kind, path, root)
         problems.extend(found)

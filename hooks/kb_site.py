@@ -21,6 +21,7 @@ from catalog.render.notebooks import notebook_site
 from catalog.render.search import search_entries
 from catalog.render.site import render_site
 from catalog.reproduce.store import StoreError, load_statuses
+from catalog.tree import symlink_problems
 from catalog.validate import load_catalog
 
 log = logging.getLogger("mkdocs.plugins.kb_site")
@@ -49,7 +50,10 @@ def on_config(config):
     root = Path(config.config_file_path).parent
     settings = config.extra.get("catalog") or {}
     catalog = load_catalog(root)
-    errors = [p for p in catalog.problems if p.is_error or settings.get("strict_warnings")]
+    docs = Path(config.docs_dir).resolve()
+    # the catalog's own folders are checked by load_catalog; a docs_dir elsewhere is checked here
+    links = [] if docs.is_relative_to(root.resolve()) else symlink_problems(root, (Path(config.docs_dir),))
+    errors = [p for p in catalog.problems + links if p.is_error or settings.get("strict_warnings")]
     if errors:
         raise PluginError("the catalog has problems:\n" + format_text(errors))
     results_path = root / settings.get("results", "results/results.json")

@@ -64,3 +64,13 @@ def fixture_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = build(config, root / "site")
     assert done.returncode == 0, done.stdout + done.stderr
     return root / "site"
+
+
+@pytest.fixture(scope="session")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("hostile-site") / "kb"
+    config = copy_site_fixture(root, FIXTURES / "hostile")
+    done = build(config, root / "site")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    return root / "site"
