@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import json
 import socket
 from pathlib import Path
 from typing import Any
@@ -140,3 +141,26 @@ def test_allowance_is_scoped_to_its_ports_and_its_block() -> None:
         (after,) = check_urls([f"{base}/ok"], POLICY)
     assert (other.state, inside.state, after.state) == ("refused", "ok", "refused")
     assert log == ["HEAD /ok"]
+
+
+def test_links_command_refuses_a_record_url_whose_name_resolves_inside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli
+) -> None:
+    """The whole path: a record that validates, `catalog links`, a DNS answer pointing inside."""
+    from catalog import check
+
+    root = tmp_path / "kb"
+    (root / "datasets").mkdir(parents=True)
+    with serve(allowed=False) as (internal, internal_log):
+        port = internal.rsplit(":", 1)[1]
+        (root / "datasets" / "internal-data.yaml").write_text(
+            "id: internal-data\ntitle: Looks public\nsummary: Its host name resolves to an internal address.\n"
+            f"domain: other\nlicense: unknown\naccess: open\nlanding_page: https://data.example.org:{port}/internal-admin\n"
+        )
+        assert [p for p in check(root) if p.is_error] == []  # a public-looking name passes validation
+        monkeypatch.setattr(netguard, "getaddrinfo", answer({"data.example.org": "127.0.0.1"}))
+        code, out, _ = run_cli("links", "--root", str(root), "--format", "json")
+    (item,) = json.loads(out)
+    assert item["last"] == "refused" and item["status"] is None and item["path"] == "$.landing_page"
+    assert "data.example.org resolves to a loopback address" in item["detail"]
+    assert code == 0 and internal_log == []  # failing, not yet broken (3 runs), and nothing was sent
