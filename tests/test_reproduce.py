@@ -226,6 +226,9 @@ def test_matrix_github_and_gitlab(first_run, run_cli) -> None:
     assert pipeline["stages"] == ["reproduce"] and len(jobs) == 3  # 7 CPU use cases in 2 batches, 1 GPU
     gpu_jobs = [j for j in jobs.values() if "tags" in j]
     assert len(gpu_jobs) == 1 and gpu_jobs[0]["tags"] == ["gpu"]
+    from catalog.ci_audit import audit_gitlab_ci
+
+    assert audit_gitlab_ci(pipeline, "gpu-pipeline.yml") == []  # GPU jobs on protected refs only
     for job in jobs.values():
         assert job["stage"] == "reproduce" and job["artifacts"]["paths"][0].startswith("results/shards/")
         assert any(line.startswith("catalog reproduce ") for line in job["script"])

@@ -64,6 +64,8 @@ def gitlab_pipeline(tasks: list[Task], batch: int = 1, image: str = "python:3.11
         pipeline[f"reproduce:{job['name']}"] = {
             "stage": "reproduce",
             **({"tags": tags} if tags else {}),
+            # protected refs only, as in the parent pipeline (catalog/ci_audit.py checks both)
+            **({"rules": [{"if": '$CI_COMMIT_REF_PROTECTED == "true"'}]} if tags else {}),
             "script": [
                 "pip install -e '.[notebooks]'",
                 f"catalog reproduce {job['usecases']} --gpu auto --results {job['results']}",
