@@ -55,7 +55,30 @@ def test_no_dialog_and_no_foreign_request_on_any_hostile_page(hostile_site: Path
                 tab.wait_for_timeout(50)
             for image in tab.locator("article img").all():
                 image.hover(timeout=2_000) if image.is_visible() else None
+        for other in ("", "usecases/", "usecases/hostile-notebooks/", "datasets/open-data/", "seminars/"):
+            loading[0] = True
+            tab.goto(f"{base}/{other}")  # the rest of the site works offline too
+            tab.wait_for_load_state("networkidle")
         context.close()
     assert clicked >= 20, clicked  # every link of the five pages that a reader can click
     assert dialogs == []
     assert foreign == []
+
+
+def test_real_notebook_layout_and_math(hostile_site: Path) -> None:
+    with serve(hostile_site) as base, chromium() as browser:
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+        tab.goto(f"{base}/usecases/hostile-notebooks/notebooks/real_constructs/")
+        sizes = tab.evaluate(
+            """() => ({
+                article: document.querySelector('article').getBoundingClientRect().width,
+                code: document.querySelector('.jp-InputArea-editor').getBoundingClientRect().width,
+                output: document.querySelector('.jp-OutputArea-output').getBoundingClientRect().width,
+                math: [...document.querySelectorAll('article math')].map(m => m.getBoundingClientRect().height),
+                h1: document.querySelectorAll('article h1').length,
+            })"""
+        )
+    assert sizes["code"] >= 0.9 * sizes["article"] and sizes["output"] >= 0.9 * sizes["article"], sizes
+    assert len(sizes["math"]) >= 4 and all(height > 5 for height in sizes["math"]), sizes  # typeset, not raw TeX
+    assert sizes["h1"] == 1

@@ -263,3 +263,34 @@ def test_damaged_notebooks_accepted_by_validate_build_without_traceback(tmp_path
         found = PageScan()
         found.feed(page.read_text(encoding="utf-8"))
         assert not found.handlers and not [u for u in found.urls if EXECUTABLE_URL.match(u)], name
+
+
+# --- smaller defects -------------------------------------------------------------------------------
+
+
+def test_tags_that_share_a_page_list_every_record(tmp_path: Path) -> None:
+    from catalog import load_catalog
+    from catalog.render.tags import tag_index
+
+    root = tmp_path / "kb"
+    shutil.copytree(HOSTILE, root)
+    dataset = root / "datasets" / "open-data.yaml"
+    dataset.write_text(dataset.read_text() + "keywords: [ATLAS]\n")
+    (root / "datasets" / "other-data.yaml").write_text(
+        dataset.read_text().replace("id: open-data", "id: other-data").replace("[ATLAS]", "[atlas]")
+    )
+    index = tag_index(load_catalog(root))
+    [records] = [r for t, r in index.items() if t.slug == "atlas"]
+    assert sorted(r.id for r in records) == ["open-data", "other-data"]
+
+
+def test_bibtex_fields_keep_balanced_braces() -> None:
+    from catalog.exports.citation import _bibtex_text
+
+    for text in ("}}", "a } b {", "{{{", "\\}", "}{"):
+        escaped = _bibtex_text(text)
+        depth = 0
+        for char in escaped:
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            assert depth >= 0, (text, escaped)
+        assert depth == 0, (text, escaped)

@@ -9,11 +9,18 @@ from ..model import Record
 from ..render.launch import SiteSettings
 from .people import Creator, creators_of
 
+_BIBTEX_BRACES = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
+
 
 def _bibtex_text(value: object) -> str:
-    """Protect BibTeX specials; braces keep capitalisation."""
+    """Protect BibTeX specials. A brace in the text becomes a command (BibTeX counts braces even
+    after a backslash, so `\\}` would still close the field early): every field stays balanced."""
     text = " ".join(str(value).split())
-    return re.sub(r"([{}\\&%$#_^~])", lambda m: "\\" + m.group(1) if m.group(1) not in "\\^~" else " ", text)
+    return re.sub(
+        r"([{}\\&%$#_^~])",
+        lambda m: _BIBTEX_BRACES.get(m.group(1)) or ("\\" + m.group(1) if m.group(1) not in "\\^~" else " "),
+        text,
+    )
 
 
 def bibtex_name(who: Creator) -> str:

@@ -43,6 +43,8 @@ from .math import markdown_with_mathml
 from .sanitise import clean_notebook
 
 CACHE_FORMAT = 3  # bump when what is cached (or how it is post-processed) changes
+# searchable HTML a notebook page contributes at most (the index is downloaded by every reader)
+MAX_SEARCH_CHARS = 30_000
 
 IMAGE_MIME = ("image/png", "image/jpeg", "image/gif")
 # outputs that only work by running script in the reader's browser
@@ -149,7 +151,8 @@ def prepare_notebooks(catalog: Catalog, cache_dir: Path) -> list[NotebookSource]
             if not target.is_file() or target.is_symlink() or target.read_text(encoding="utf-8") != text:
                 write_text(target, text)
             digest = hashlib.sha256(text.encode()).hexdigest()
-            out.append(NotebookSource(uri, f"{entry['title']} · {usecase.title}", notebook, target, digest))
+            title = entry["title"] if entry["title"] == usecase.title else f"{entry['title']} · {usecase.title}"
+            out.append(NotebookSource(uri, title, notebook, target, digest))
     return out
 
 
@@ -320,8 +323,11 @@ def _document(source: NotebookSource, html: str, css_key: str) -> Document:
     doc = Document(source.title, {"kb_kind": "notebook"})
     doc.add(f'<link rel="stylesheet" href="{file_href(source.uri, stylesheet_uri(css_key))}">\n', searchable=False)
     doc.add(html, searchable=False)
+    budget = MAX_SEARCH_CHARS
     for chunk, heading in search_chunks(html):
-        doc.add_search_text(chunk)
+        if len(chunk) <= budget:  # whole chunks only: a cut could split a tag
+            doc.add_search_text(chunk)
+            budget -= len(chunk)
         if heading:
             doc.add_heading(*heading)
     return doc

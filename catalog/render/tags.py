@@ -42,9 +42,12 @@ def tags_of(record: Record) -> list[Tag]:
 
 
 def tag_index(catalog: Catalog) -> dict[Tag, list[Record]]:
-    """Every tag and its records, built once per build."""
+    """Every tag page and its records, built once per build. Labels that share a page (`ATLAS` and
+    `atlas` have one slug) share one entry, named by the first label seen, listing all records."""
     index: dict[Tag, list[Record]] = defaultdict(list)
+    first: dict[str, Tag] = {}
     for record in catalog.all_records():
-        for tag in tags_of(record):
-            index[tag].append(record)
+        pages = {first.setdefault(tag.uri, tag) for tag in tags_of(record)}
+        for page in pages:
+            index[page].append(record)
     return dict(sorted(index.items()))
