@@ -164,3 +164,15 @@ def test_links_command_refuses_a_record_url_whose_name_resolves_inside(
     assert item["last"] == "refused" and item["status"] is None and item["path"] == "$.landing_page"
     assert "data.example.org resolves to a loopback address" in item["detail"]
     assert code == 0 and internal_log == []  # failing, not yet broken (3 runs), and nothing was sent
+
+
+def test_only_tests_use_the_loopback_allowance() -> None:
+    from .conftest import REPO
+
+    users = [
+        path.relative_to(REPO).as_posix()
+        for folder in ("catalog", "hooks")
+        for path in sorted((REPO / folder).rglob("*.py"))
+        if "allow_loopback_for_tests(" in path.read_text(encoding="utf-8") and path.name != "netguard.py"
+    ]
+    assert users == []
