@@ -30,6 +30,12 @@ class Record:
     path: Path
     lines: LineMap
     schema_valid: bool = True
+    # top-level fields whose shape the schema rejected ("*": the record's shape as a whole); rules
+    # that read only other fields still run, so one round of fixes shows every problem
+    invalid_fields: frozenset[str] = frozenset()
+
+    def shape_ok(self, *fields: str) -> bool:
+        return "*" not in self.invalid_fields and not self.invalid_fields.intersection(fields)
 
     @property
     def id(self) -> str:

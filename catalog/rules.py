@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from typing import Any
 
 from .discover import SEMINAR_UNDATED_FOLDER
 from .events import check_event
@@ -16,6 +17,9 @@ from .provenance import check_provenance_sources
 from .reproduce.metrics import declared_metrics
 
 PUBLIC_ACCESS = ("open", "registration")
+USECASE_CONTENT_FIELDS = ("notebooks", "datasets", "environment", "metrics", "data")
+# what `catalog new` writes where only the contributor knows the answer: invalid until replaced
+PLACEHOLDER = "FILL IN:"
 
 
 def _problem(
@@ -30,16 +34,40 @@ def catalog_rules(catalog: Catalog, today: dt.date) -> list[Problem]:
     for record in catalog.all_records():
         problems += check_id_matches_location(record)
         problems += check_references(record, catalog)
-        if not record.schema_valid:
-            continue  # content rules assume the schema's shapes
-        problems += check_provenance_sources(record)
-        if record.kind == "usecase":
+        problems += check_placeholders(record)
+        # content rules assume the schema's shapes of the fields they read, and only those
+        if record.shape_ok("provenance"):
+            problems += check_provenance_sources(record)
+        if record.kind == "usecase" and record.shape_ok(*USECASE_CONTENT_FIELDS):
             problems += check_usecase_content(record, catalog)
-        elif record.kind == "seminar":
+        elif record.kind == "seminar" and record.shape_ok("date", "minutes"):
             problems += check_seminar_dates(record, today)
-        elif record.kind == "event":
+        elif record.kind == "event" and record.schema_valid:
             problems += check_event(record, catalog)
     return problems
+
+
+def check_placeholders(record: Record) -> list[Problem]:
+    """Text a scaffold left for the contributor to write."""
+    problems = []
+    stack: list[tuple[JsonPath, Any]] = [((), record.data)]
+    while stack:
+        parts, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(((*parts, key), child) for key, child in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*parts, index), child) for index, child in enumerate(value))
+        elif isinstance(value, str) and value.lstrip().startswith(PLACEHOLDER):
+            problems.append(
+                _problem(
+                    record,
+                    "KB250",
+                    f"{json_path(parts)} still holds the scaffold's placeholder",
+                    parts,
+                    "replace it: " + value.strip()[len(PLACEHOLDER) :].strip()[:120],
+                )
+            )
+    return sorted(problems, key=Problem.sort_key)
 
 
 def expected_stem(record: Record) -> str:
@@ -126,14 +154,20 @@ def check_usecase_content(record: Record, catalog: Catalog) -> list[Problem]:
         )
     listed = data.get("datasets") or []
     datasets = [catalog.datasets[d] for d in listed if d in catalog.datasets]
-    if len(datasets) == len(listed) and not any(d.data.get("access") in PUBLIC_ACCESS for d in datasets):
+    generated = (data.get("data") or {}).get("generated_by") == "notebook"
+    if (
+        len(datasets) == len(listed)
+        and not any(d.data.get("access") in PUBLIC_ACCESS for d in datasets)
+        and not (generated and not listed)
+    ):
         problems.append(
             _problem(
                 record,
                 "KB205",
                 "a use case needs at least one public dataset (access: open or registration)",
                 ("datasets",),
-                "link a dataset record whose access is open or registration",
+                "link a dataset record whose access is open or registration, or, when the notebooks "
+                "make their own data, declare data: {generated_by: notebook}",
             )
         )
     for index, notebook in enumerate(notebooks):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .model import Catalog
-from .rules import PUBLIC_ACCESS
+from .rules import PLACEHOLDER
 from .schema_check import load_schema
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,79}$")
@@ -107,30 +107,28 @@ def notebook_template(title: str) -> str:
 
 def new_usecase(catalog: Catalog, ident: str, dataset: str | None) -> Scaffold:
     root = catalog.root
-    public = sorted(d.id for d in catalog.datasets.values() if d.data.get("access") in PUBLIC_ACCESS)
-    chosen = dataset or (public[0] if public else None)
-    if chosen is None or chosen not in catalog.datasets:
-        raise ScaffoldError(
-            "a use case needs a public dataset record; add one first (catalog new dataset ID)"
-            if chosen is None
-            else f"no dataset {chosen!r}"
-        )
+    if dataset is not None and dataset not in catalog.datasets:
+        raise ScaffoldError(f"no dataset {dataset!r} (catalog new dataset ID adds one)")
+    # never a real dataset picked for the contributor: an empty list fails validation (KB205) until
+    # they name theirs, or declare that the notebook generates its data
+    datasets = f"[{dataset}]" if dataset else "[]"
     folder = root / "usecases" / ident
     record = folder / "usecase.yaml"
     today = dt.date.today().isoformat()
     text = (
         schema_line("usecase", record, root)
         + f"""id: {ident}
-title: {ident.replace("-", " ").capitalize()}
-summary: One or two plain sentences saying what the use case does and on which data.
+title: "{PLACEHOLDER} the use case's title"
+summary: "{PLACEHOLDER} one or two plain sentences saying what the use case does and on which data"
 description: |
-  What problem it solves, which method it uses, and what the notebooks show.
+  {PLACEHOLDER} what problem it solves, which method it uses, and what the notebooks show.
 domain: other  # one of: {", ".join(load_schema("usecase")["properties"]["domain"]["enum"])}
 techniques: [other]  # see the field reference for the vocabulary
 authors:
   - name: {author_name(root)}
     affiliation: INFN
-datasets: [{chosen}]  # ids of dataset records; at least one must be open or registration
+datasets: {datasets}  # ids of dataset records; at least one open or registration
+# data: {{generated_by: notebook}}  # instead, when the notebooks generate their own data
 notebooks:
   - path: notebooks/{ident.replace("-", "_")}.ipynb
     title: Main notebook
@@ -164,7 +162,7 @@ def new_dataset(catalog: Catalog, ident: str) -> Scaffold:
         schema_line("dataset", target, catalog.root)
         + f"""id: {ident}
 title: {ident.replace("-", " ").capitalize()}
-summary: One or two plain sentences on what the data are.
+summary: "{PLACEHOLDER} one or two plain sentences on what the data are"
 domain: other
 license: unknown  # an SPDX id such as CC-BY-4.0 once known
 access: open  # open | registration | restricted
@@ -197,16 +195,16 @@ def new_seminar(catalog: Catalog, ident: str) -> Scaffold:
     target = catalog.root / "seminars" / f"{date.year}" / f"{ident}.yaml"
     minutes = ""
     if date < dt.date.today():
-        minutes = """minutes:
-  topic_summary: Summary of the topic presented.
-  discussion: Summary of the discussion.
+        minutes = f"""minutes:
+  topic_summary: "{PLACEHOLDER} summary of the topic presented"
+  discussion: "{PLACEHOLDER} summary of the discussion"
   suggestions:
-    - One suggestion from the audience per item.
+    - "{PLACEHOLDER} one suggestion from the audience per item"
 """
     text = (
         schema_line("seminar", target, catalog.root)
         + f"""id: {ident}
-title: {ident[11:].replace("-", " ").capitalize() or "Seminar"}
+title: "{PLACEHOLDER} the seminar's title"
 date: "{date.isoformat()}"
 time: "16:00"
 timezone: Europe/Rome

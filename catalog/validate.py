@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from .discover import find_record_files
@@ -20,8 +21,21 @@ def load_record(kind: str, path: Path, root: Path) -> tuple[Record | None, list[
     if not isinstance(loaded.data, dict):
         return None, loaded.problems
     problems = loaded.problems + check_against_schema(kind, loaded.data, loaded.lines, file)
-    record = Record(kind, loaded.data, file, path, loaded.lines, schema_valid=not problems)
+    invalid = frozenset(map(_top_field, problems))
+    record = Record(kind, loaded.data, file, path, loaded.lines, schema_valid=not problems, invalid_fields=invalid)
     return record, problems
+
+
+_MISSING = re.compile(r"missing required field '([^']+)'")
+_TOP = re.compile(r"^\$\.([A-Za-z_][A-Za-z0-9_-]*)|^\$\['([^']+)'\]")
+
+
+def _top_field(problem: Problem) -> str:
+    """The top-level field a problem is about ("*" when it is about the record as a whole)."""
+    if missing := _MISSING.match(problem.message):
+        return missing.group(1)
+    top = _TOP.match(problem.path)
+    return (top.group(1) or top.group(2)) if top else "*"
 
 
 def load_catalog(root: str | Path, *, today: dt.date | None = None) -> Catalog:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -36,14 +37,22 @@ def repo(tmp_path: Path) -> Path:
         ("seminar", "2021-02-03-old-talk"),
     ],
 )
-def test_scaffolded_records_validate_unchanged(repo: Path, run_cli, kind: str, ident: str) -> None:
+def test_scaffolds_fail_validation_until_their_placeholders_are_filled(
+    repo: Path, run_cli, kind: str, ident: str
+) -> None:
     code, out, _ = run_cli("new", kind, ident, "--root", str(repo))
     assert code == 0 and "next steps:" in out
+    created = [repo / line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("created ")]
+    for path in created:
+        assert path.suffix != ".yaml" or path.read_text().startswith("# yaml-language-server: $schema=")
+    code, out, _ = run_cli("validate", "--root", str(repo), "--strict")
+    assert code == 1 and "KB250" in out and "(hint: replace it:" in out, out
+    for path in created:
+        if path.suffix == ".yaml":
+            text = re.sub(r'"?FILL IN: ([^"\n]*)"?', lambda m: m.group(1).capitalize() or "Text", path.read_text())
+            path.write_text(text.replace("datasets: []", "datasets: [open-data]"))
     code, out, _ = run_cli("validate", "--root", str(repo), "--strict")
     assert code == 0, out
-    created = [line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("created ")]
-    for name in created:
-        assert (repo / name).read_text().startswith("# yaml-language-server: $schema=")
 
 
 def test_scaffolded_usecase_has_notebook_and_requirements(repo: Path, run_cli) -> None:
@@ -104,3 +113,17 @@ def test_changed_with_nothing_changed_is_clean(repo: Path, run_cli) -> None:
 def test_changed_with_unknown_base_is_a_usage_error(repo: Path, run_cli) -> None:
     code, _, err = run_cli("validate", "--root", str(repo), "--changed", "no-such-branch")
     assert code == 2 and "git" in err
+
+
+def test_generated_data_usecase_needs_no_dataset_record(repo: Path, run_cli) -> None:
+    run_cli("new", "usecase", "pinn-burgers", "--root", str(repo))
+    record = repo / "usecases" / "pinn-burgers" / "usecase.yaml"
+    text = re.sub(r'"?FILL IN: ([^"\n]*)"?', lambda m: m.group(1).capitalize(), record.read_text())
+    record.write_text(text)
+    code, out, _ = run_cli("validate", "--root", str(repo))
+    assert code == 1 and "KB205" in out and "generated_by: notebook" in out  # the hint names the way out
+    record.write_text(
+        text.replace("# data: {generated_by: notebook}", "data: {type: synthetic, generated_by: notebook}")
+    )
+    code, out, _ = run_cli("validate", "--root", str(repo))
+    assert code == 0, out
