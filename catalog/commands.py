@@ -205,8 +205,13 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     from .reproduce.matrix import github_matrix, gitlab_pipeline
 
     args.usecases, args.shard, args.dry_run = args.usecases or [], "1/1", False
-    _, _, _, tasks = _plan_from_args(args, gpu_available=True)
-    text = github_matrix(tasks, args.batch) if args.format == "github" else gitlab_pipeline(tasks, args.batch)
+    root, _, _, tasks = _plan_from_args(args, gpu_available=True)
+    if args.format in ("slurm", "kubernetes"):
+        from .dispatch_commands import engine_matrix
+
+        text = engine_matrix(args, root, tasks)
+    else:
+        text = github_matrix(tasks, args.batch) if args.format == "github" else gitlab_pipeline(tasks, args.batch)
     emit_text = text if text.endswith("\n") else text + "\n"
     if args.output:
         Path(args.output).write_text(emit_text, encoding="utf-8")
@@ -218,6 +223,10 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 def cmd_results_merge(args: argparse.Namespace) -> int:
     from .reproduce.shards import MergeError, merge_shards
 
+    missing = [name for name in args.inputs if not Path(name).is_file()]
+    if missing:  # e.g. an unmatched shell glob: merging zero shards must not look like success
+        print(f"catalog: error: no such shard file: {', '.join(missing)}", file=sys.stderr)
+        return 1
     try:
         count, refused = merge_shards(Path(args.output), [Path(n) for n in args.inputs], args.matrix)
     except MergeError as exc:
@@ -249,8 +258,11 @@ def register_reproduce(sub: argparse._SubParsersAction) -> None:  # type: ignore
     p.add_argument("--dry-run", action="store_true", help="print the plan, run nothing")
     p.set_defaults(func=cmd_reproduce)
 
-    p = sub.add_parser("matrix", help="CI jobs for the due use cases (GitHub matrix JSON or GitLab child pipeline)")
-    p.add_argument("--format", choices=["github", "gitlab"], default="github")
+    p = sub.add_parser(
+        "matrix", help="jobs for the due use cases: GitHub matrix, GitLab child pipeline, Slurm arrays, Kubernetes Jobs"
+    )
+    p.add_argument("--format", choices=["github", "gitlab", "slurm", "kubernetes"], default="github")
+    p.add_argument("--config", help="site configuration with extra.catalog.engines (default: ROOT/mkdocs.yml)")
     p.add_argument("--root", help="catalog root (default: current folder)")
     p.add_argument("--results", default="results/results.json")
     p.add_argument("--changed", nargs="?", const="origin/main", metavar="BASE")

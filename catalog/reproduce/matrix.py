@@ -74,4 +74,19 @@ def gitlab_pipeline(tasks: list[Task], batch: int = 1, image: str = "python:3.11
         }
     if not found:
         pipeline["nothing-due"] = {"stage": "reproduce", "script": ["echo every notebook is up to date"]}
+    else:
+        # The shards are artifacts of this child pipeline's jobs: only a job of the same pipeline
+        # can `need` them, so the merge happens here (a parent job never sees them). A glob that
+        # matches nothing is passed on as it is and `catalog results merge` fails on it.
+        pipeline["stages"].append("merge")
+        pipeline["merge-results"] = {
+            "stage": "merge",
+            "when": "always",
+            "needs": [{"job": f"reproduce:{job['name']}", "artifacts": True} for job in found],
+            "script": [
+                "pip install -e .",
+                "catalog results merge results/results.json results/shards/*.json",
+            ],
+            "artifacts": {"paths": ["results/results.json"]},
+        }
     return yaml.safe_dump(pipeline, sort_keys=False)

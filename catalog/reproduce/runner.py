@@ -20,6 +20,7 @@ from typing import Any
 from .failures import cell_failure, locate, metric_failure, report_text
 from .hardware import describe_hardware
 from .metrics import compare, declared_metrics
+from .placement import describe_placement
 from .plan import Task
 from .store import ResultsStore, proven, write_store
 
@@ -83,7 +84,12 @@ class RunContext:
             gpus,
             kernel,
             git_commit(root),
-            {"python": platform.python_version(), "packages": package_versions(), "hardware": describe_hardware(gpus)},
+            {
+                "python": platform.python_version(),
+                "packages": package_versions(),
+                "hardware": describe_hardware(gpus),
+                "placement": describe_placement(gpus),
+            },
         )
 
 

@@ -161,9 +161,13 @@ def screen_shard(
 
 
 def hardware_label(run: dict[str, Any]) -> str:
+    """'slurm on node01 (job 12_3) · MIG 1g.5gb · <CPU> + <GPU>': where it ran, then on what."""
+    from .placement import placement_label
+
     hw = run.get("hardware") or {}
     gpus = ", ".join(g.get("name", "GPU") for g in hw.get("gpus", []))
-    return " + ".join(part for part in (hw.get("cpu", ""), gpus) if part)
+    machine = " + ".join(part for part in (hw.get("cpu", ""), gpus) if part)
+    return " · ".join(part for part in (placement_label(run.get("placement") or {}), machine) if part)
 
 
 def current_run(history: list[dict[str, Any]], current_hash: str) -> dict[str, Any] | None:
