@@ -223,7 +223,7 @@ def test_matrix_github_and_gitlab(first_run, run_cli) -> None:
     )
     pipeline = yaml.safe_load(out)
     jobs = {k: v for k, v in pipeline.items() if k.startswith("reproduce:")}
-    assert pipeline["stages"] == ["reproduce"] and len(jobs) == 3  # 7 CPU use cases in 2 batches, 1 GPU
+    assert pipeline["stages"] == ["reproduce", "merge"] and len(jobs) == 3  # 7 CPU use cases in 2 batches, 1 GPU
     gpu_jobs = [j for j in jobs.values() if "tags" in j]
     assert len(gpu_jobs) == 1 and gpu_jobs[0]["tags"] == ["gpu"]
     from catalog.ci_audit import audit_gitlab_ci
