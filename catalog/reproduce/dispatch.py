@@ -7,6 +7,7 @@ a task did record is kept."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -22,7 +23,7 @@ from .engines import EngineSettings, units
 from .plan import Task
 from .runner import git_commit, utc_now
 from .slurm import ArrayJob, Layout, array_jobs, array_script, shard_path
-from .store import ResultsStore, StoreError, read_store, write_store
+from .store import ResultsStore, StoreError, read_store, screen_shard, write_store
 
 TERMINAL = {
     "COMPLETED",
@@ -193,32 +194,37 @@ def dispatch_slurm(
             break
         time.sleep(poll_s)
 
-    runs, shards = collect(submitted, layout, started)
+    runs, kept = collect(submitted, layout, started)
     merged = ResultsStore()
-    for path in shards:
-        merged.merge(read_store(path))
+    for store in kept.values():
+        merged.merge(store)
     for task, run in runs:
         merged.add(task.usecase.id, task.notebook["path"], run)
     write_store(results, merged)
     _write_jobs(work, submitted)
-    return DispatchResult(runs, shards, work, submitted)
+    return DispatchResult(runs, list(kept), work, submitted)
 
 
 Runs = list[tuple[Task, dict[str, Any]]]
 
 
-def collect(submitted: list[Submitted], layout: Layout, started: str) -> tuple[Runs, list[Path]]:
-    """Every dispatched notebook's verdict: from its task's shard, else an `error` carrying why."""
+def collect(submitted: list[Submitted], layout: Layout, started: str) -> tuple[Runs, dict[Path, ResultsStore]]:
+    """Every dispatched notebook's verdict: from its task's shard, else an `error` carrying why.
+
+    A shard is screened as `catalog results merge` screens one: runs dated in the future are
+    dropped, and a shard holding use cases outside its task's assignment is refused whole."""
     runs: Runs = []
-    shards: list[Path] = []
+    shards: dict[Path, ResultsStore] = {}
+    now = dt.datetime.now(dt.timezone.utc)
     for sub in submitted:
         for index, unit in enumerate(sub.job.units):
             path = shard_path(layout, sub.job, index)
             store, unreadable = ResultsStore(), ""
             if path.is_file():
                 try:
-                    store = read_store(path)
-                    shards.append(path)
+                    store, problems = screen_shard(read_store(path), str(path), now, set(unit.usecases))
+                    shards[path] = store
+                    unreadable = "; ".join(problems)
                 except StoreError as exc:
                     unreadable = str(exc)
             state = sub.states.get(index, TaskState())
@@ -248,7 +254,7 @@ def error_run(
         if state.state == "COMPLETED":
             reason += " without recording a verdict for this notebook"
         if unreadable:
-            reason += f"; its shard is unreadable: {unreadable}"
+            reason += f"; its shard: {unreadable}"
     log = layout.logs / f"{sub.job.name}-{index}.log"
     excerpt = ""
     if log.is_file():
