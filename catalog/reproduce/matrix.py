@@ -82,7 +82,8 @@ def gitlab_pipeline(tasks: list[Task], batch: int = 1, image: str = "python:3.11
         pipeline["merge-results"] = {
             "stage": "merge",
             "when": "always",
-            "needs": [{"job": f"reproduce:{job['name']}", "artifacts": True} for job in found],
+            # optional: a GPU job is absent where its protected-ref rule leaves it out
+            "needs": [{"job": f"reproduce:{job['name']}", "artifacts": True, "optional": True} for job in found],
             "script": [
                 "pip install -e .",
                 "catalog results merge results/results.json results/shards/*.json",
