@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import json
 import random
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -86,7 +87,8 @@ def write_dataset(root: Path, rng: random.Random, i: int) -> str:
         f"description: |\n  {paragraph(rng, 6)}\n\n  {paragraph(rng, 5)}\n"
         f"domain: {rng.choice(DOMAINS)}\nkeywords: [{rng.choice(WORDS)}, {rng.choice(WORDS)}-data]\n"
         f"doi: 10.5281/zenodo.{1000000 + i}\nlanding_page: https://example.org/{ident}\npublisher: Zenodo\n"
-        f"license: CC-BY-4.0\naccess: open\ncreators: [Creator {i}, Creator {i + 1}]\nyear: {rng.randint(2010, 2025)}\n"
+        f"license: CC-BY-4.0\naccess: open\ncreators: [{{name: Creator {i}}}, {{name: Creator {i + 1}}}]\n"
+        f"year: {rng.randint(2010, 2025)}\n"
         f"formats: [HDF5]\nfiles:\n{files}"
     )
     return ident
@@ -190,9 +192,10 @@ def write_site_config(root: Path, hooks: bool, docs_dir: str | None = None) -> P
     head, _, _ = text.partition("\nextra:\n")
     head = head.replace("docs_dir: docs", f"docs_dir: {docs_dir or REPO / 'docs'}")
     head = head.replace("  - hooks/kb_site.py", f"  - {REPO / 'hooks' / 'kb_site.py'}")
+    head = head.replace("custom_dir: overrides", f"custom_dir: {REPO / 'overrides'}")
     if not hooks:  # plain MkDocs: mkdocs-jupyter's plugin renders the notebooks
         head = head.replace(f"hooks:\n  - {REPO / 'hooks' / 'kb_site.py'}\n", "")
-        head = head.replace("plugins:\n  - search\n", "plugins:\n  - search\n" + JUPYTER_PLUGIN)
+        head = re.sub(r"(plugins:\n(?:(?:  |    ).*\n)*)", lambda m: m.group(1) + JUPYTER_PLUGIN, head, count=1)
     config = root / "mkdocs.yml"
     extra = (
         "\nextra:\n  catalog:\n    repository: https://github.com/example-org/kb\n    hub: https://hub.example.org\n"

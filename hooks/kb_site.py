@@ -17,6 +17,7 @@ from catalog.links import read_history
 from catalog.problems import format_text
 from catalog.render.document import Document
 from catalog.render.launch import SiteSettings
+from catalog.render.notebook_header import add_notebook_headers
 from catalog.render.notebooks import notebook_site
 from catalog.render.search import search_entries
 from catalog.render.site import render_site
@@ -81,6 +82,7 @@ def on_files(files: Files, config) -> Files:
     catalog, settings = _state["catalog"], _state["settings"]
     site = render_site(catalog, settings, _state["statuses"], dt.date.today(), _state["history"], _state["links"])
     notebooks, downloads, stylesheets = notebook_site(catalog, Path(_state["root"]) / ".cache" / "kb-notebooks")
+    add_notebook_headers(notebooks, catalog, settings, _state["statuses"])  # breadcrumb, verdict, launch
     _state.update(documents={**site.documents, **notebooks}, search_entries=[])
     for uri, content in site.sources().items():
         if files.get_file_from_path(uri) is None:

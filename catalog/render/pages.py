@@ -213,15 +213,21 @@ def notebooks_section(doc: Document, record: Record, settings: SiteSettings, sta
             f"<p><code>{html.escape(nb['path'])}</code> · {gpu} · nbval {plain(nb.get('nbval', 'lax'))} · "
             f"cell timeout {nb.get('cell_timeout', 300)} s</p>\n",
         )
-        buttons = []
-        if nb.get("launch", True):
-            buttons = [
-                f'<a class="md-button kb-launch-{attr(link.service)}" href="{attr(safe_url(link.url))}">'
-                f"{plain(link.label)}</a>"
-                for link in launch_links(settings, record.data, target)
-            ]
-        buttons.append(f'<a class="md-button" href="{attr(download_href(uri, target))}" download>Download</a>')
-        doc.add("<p>" + " ".join(buttons) + "</p>\n")
+        doc.add(launch_buttons(uri, record, nb, settings))
+
+
+def launch_buttons(from_uri: str, record: Record, nb: dict[str, Any], settings: SiteSettings) -> str:
+    """The launch buttons of one notebook (where launching is on) and its download, as a paragraph."""
+    target = notebook_uri(record, nb["path"])
+    buttons = []
+    if nb.get("launch", True):
+        buttons = [
+            f'<a class="md-button kb-launch-{attr(link.service)}" href="{attr(safe_url(link.url))}">'
+            f"{plain(link.label)}</a>"
+            for link in launch_links(settings, record.data, target)
+        ]
+    buttons.append(f'<a class="md-button" href="{attr(download_href(from_uri, target))}" download>Download</a>')
+    return "<p>" + " ".join(buttons) + "</p>\n"
 
 
 def download_href(from_uri: str, notebook: str) -> str:

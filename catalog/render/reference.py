@@ -1,4 +1,10 @@
-"""Field reference pages generated from the schemas' descriptions and examples (never drift)."""
+"""Field reference pages generated from the schemas' descriptions and examples (never drift).
+
+Types are written for people ("text (one line)", "list of dataset ids", "one of: ..."), never as
+JSON Schema keywords or regular expressions. Each field shows one example: the field's own
+`examples` entry, else its definition's, except that the generic text definitions' sample
+sentence is not repeated under every text field (a field without its own example shows none).
+"""
 
 from __future__ import annotations
 
@@ -16,18 +22,84 @@ TITLES = {
     "event": "Event fields",
 }
 
+# shared definitions ($defs) in words
+DEF_WORDS = {
+    "slug": "id: lower-case letters, digits and single hyphens",
+    "https_url": "https:// address",
+    "doi": "DOI, without https://doi.org/",
+    "arxiv": "arXiv id",
+    "orcid": "ORCID iD",
+    "spdx": "SPDX license id, a LicenseRef-… id, or unknown",
+    "date": "date (YYYY-MM-DD)",
+    "plain": "text (one line)",
+    "markdown": "Markdown text",
+    "person": "person (fields below)",
+    "creator": "person or organisation (fields below)",
+    "reference": "publication or web page (fields below)",
+    "provenance": "where the facts come from (fields below)",
+    "keywords": "list of keywords (lower case)",
+}
+GENERIC_TEXT = frozenset({"plain", "markdown"})  # their sample sentence fits no field in particular
 
-def _type_of(sub: dict[str, Any]) -> str:
+# kinds whose ids a list field holds, by the field's name
+ID_LISTS = {"datasets": "dataset", "seminars": "seminar", "usecases": "use case", "events": "event"}
+
+
+def _def_name(raw: dict[str, Any]) -> str:
+    ref = raw.get("$ref", "")
+    return ref.rsplit("/", 1)[1] if isinstance(ref, str) and ref.startswith("#/$defs/") else ""
+
+
+def type_words(raw: dict[str, Any], name: str = "") -> str:
+    """A field's type in words (plain text; the page escapes it)."""
+    ref = _def_name(raw)
+    if ref in ("slug_list", "slug") and name in ID_LISTS:
+        return f"list of {ID_LISTS[name]} ids" if ref == "slug_list" else f"{ID_LISTS[name]} id"
+    if ref == "slug_list":
+        return "list of ids"
+    if ref in DEF_WORDS:
+        return DEF_WORDS[ref]
+    sub = resolve_ref(raw)
     if "enum" in sub:
-        return "one of: " + ", ".join(_code(v) for v in sub["enum"])
-    if "anyOf" in sub:
-        return " or ".join(_type_of(resolve_ref(s)) for s in sub["anyOf"])
+        return "one of: " + ", ".join(str(v) for v in sub["enum"])
     if "const" in sub:
-        return _code(sub["const"])
+        return f"exactly {sub['const']}"
+    if "anyOf" in sub or "oneOf" in sub:
+        parts = [type_words(s, name) for s in sub.get("anyOf") or sub["oneOf"]]
+        return " or ".join(dict.fromkeys(p for p in parts if p))
     kind = sub.get("type", "")
-    if kind == "array" and isinstance(sub.get("items"), dict):
-        return f"list of {_type_of(resolve_ref(sub['items']))}"
-    return plain(kind) + (f" matching {_code(sub['pattern'])}" if "pattern" in sub and kind == "string" else "")
+    if kind == "array":
+        items = sub.get("items") if isinstance(sub.get("items"), dict) else {}
+        if _def_name(items) == "slug" and name in ID_LISTS:
+            return f"list of {ID_LISTS[name]} ids"
+        return f"list of: {type_words(items)}" if items else "list"
+    if kind == "object":
+        return "group of fields (below)" if sub.get("properties") else "group of fields"
+    if kind == "integer":
+        low, high = sub.get("minimum"), sub.get("maximum")
+        return f"whole number from {low} to {high}" if low is not None and high is not None else "whole number"
+    if kind == "number":
+        return "number"
+    if kind == "boolean":
+        return "true or false"
+    if kind == "string":
+        return {"date": "date (YYYY-MM-DD)", "orcid": "ORCID iD"}.get(sub.get("format", ""), "text")
+    return "any value"
+
+
+def example_of(raw: dict[str, Any]) -> tuple[bool, Any]:
+    """(found, value): the field's own example, else its definition's unless that is generic text."""
+    if raw.get("examples"):
+        return True, raw["examples"][0]
+    if _def_name(raw) in GENERIC_TEXT:
+        return False, None
+    sub = resolve_ref(raw)
+    return (True, sub["examples"][0]) if sub.get("examples") else (False, None)
+
+
+def field_schema(raw: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """A field's schema on its own (with the shared definitions its `$ref`s point at)."""
+    return {**raw, "$defs": defs}
 
 
 def _code(value: object) -> str:
@@ -41,14 +113,17 @@ def field_rows(schema: dict[str, Any], prefix: str = "") -> list[list[str]]:
         if name == "$schema":
             continue
         sub = resolve_ref(raw)
-        example = json.dumps(sub["examples"][0], ensure_ascii=False) if sub.get("examples") else ""
+        found, value = example_of(raw)
+        example = json.dumps(value, ensure_ascii=False) if found else ""
         rows.append(
             [
                 _code(f"{prefix}{name}"),
                 "yes" if name in required else "",
-                _type_of(sub),
+                plain(type_words(raw, name)),
                 plain(sub.get("description", "")),
-                _code(example) if example else "",
+                # examples name real people and records: kept out of the search index, so that a
+                # person's name finds their records, not this page
+                f"<span data-search-exclude>{_code(example)}</span>" if example else "",
             ]
         )
         nested = sub.get("items") if sub.get("type") == "array" else sub
@@ -61,7 +136,7 @@ def field_rows(schema: dict[str, Any], prefix: str = "") -> list[list[str]]:
 
 def field_reference_page(kind: str) -> Document:
     schema = load_schema(kind)
-    doc = Document(TITLES[kind], {"kb_kind": "reference"})
+    doc = Document(TITLES[kind], {"kb_kind": "reference", "search": {"boost": 0.1}})
     doc.heading(1, TITLES[kind])
     target = file_href(f"reference/{kind}.md", f"schemas/{kind}.schema.json")
     link = f'<a href="{target}">{_code(f"{kind}.schema.json")}</a>'
