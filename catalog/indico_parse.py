@@ -238,18 +238,28 @@ def _materials(item: dict[str, Any], where: str) -> dict[str, str]:
 class _TextOfHtml(HTMLParser):
     BREAKS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "tr"})
 
+    HIDDEN = frozenset({"script", "style", "template"})
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.HIDDEN:
+            self.hidden += 1
         if tag in self.BREAKS:
             self.parts.append("\n\n" if tag != "br" else "\n")
         if tag == "li":
             self.parts.append("- ")
 
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN and self.hidden:
+            self.hidden -= 1
+
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        if not self.hidden:
+            self.parts.append(data)
 
 
 def _text(value: Any) -> str | None:

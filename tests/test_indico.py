@@ -297,3 +297,22 @@ def test_unscheduled_talks_and_event_material() -> None:
     assert autoencoders["date"] == "2025-09-15" and "time" not in autoencoders and "slides" not in autoencoders
     flows = by_title["Normalizing flows for fast simulation"]
     assert flows["slides"].endswith("/gnn-tracking.pdf") and flows["recording"].startswith("https://videos.")
+
+
+def test_hostile_indico_content_stays_text(base_catalog: Path, run_cli, tmp_path: Path) -> None:
+    document = json.loads(INDICO.joinpath("event-1202.json").read_text())
+    contrib = document["results"][0]["contributions"][0]
+    contrib["title"] = "<script>alert(1)</script> flows"
+    contrib["description"] = '<p>Hi<script>alert("x")</script><img src=x onerror=alert(2)> [c](javascript:alert(3))</p>'
+    contrib["speakers"][1]["fullName"] = "<b>Eve</b>"
+    saved = tmp_path / "hostile.json"
+    saved.write_text(json.dumps(document))
+    assert run_cli("import", "indico", str(saved), "--root", str(base_catalog))[0] == 0
+    catalog = load_catalog(base_catalog)
+    seminar = next(s for s in catalog.seminars.values() if "indico" in s.data)
+    assert seminar.data["abstract"] == "Hi [c](javascript:alert(3))"
+    assert [p["name"] for p in seminar.data["speakers"]] == ["Bruno Sample"]  # a name with markup is left out
+    from catalog.render.pages import seminar_page
+
+    body = seminar_page(seminar, catalog).body
+    assert "<script>" not in body and "&#60;script&#62;alert" in body and 'href="javascript' not in body
