@@ -158,3 +158,22 @@ def test_undated_seminars_explained_once() -> None:
 def test_compiled_minutes_says_when_there_are_none() -> None:
     body = compiled_minutes_page(load_catalog(REPO)).body
     assert "No minutes have been recorded yet" in body and "catalog new minutes" in body
+
+
+def test_exercise_on_a_shipped_use_case_appears_on_its_page(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "kb"
+    for folder in ("usecases", "datasets", "seminars", "events"):
+        shutil.copytree(REPO / folder, root / folder)
+    usecase = sorted(load_catalog(REPO).usecases)[0]
+    write(
+        root,
+        "events/2026-03-demo-hackathon.yaml",
+        f"id: 2026-03-demo-hackathon\ntitle: A hackathon\nkind: hackathon\nstart: '2026-03'\n"
+        f"exercises:\n  - title: The exercise\n    usecase: {usecase}\n",
+    )
+    catalog = load_catalog(root)
+    assert [p for p in catalog.problems if p.is_error] == []
+    page = usecase_page(catalog.usecases[usecase], catalog, SiteSettings.from_mapping({}), {}).body
+    assert "Used as an exercise at" in page and "A hackathon" in page and "“The exercise”" in page
