@@ -35,7 +35,8 @@ def new_minutes(catalog: Catalog, args: argparse.Namespace) -> int:
         print(f"catalog: error: {exc}", file=sys.stderr)
         return 1
     print(f"added minutes to {name}")
+    print("next steps:")
     if not (args.summary and args.discussion and args.suggestion):
-        print("next steps:\n  - replace the placeholder sentences in the minutes block")
+        print("  - replace the FILL IN: lines of the minutes block (the record fails validation until then)")
     print(f"  - catalog validate {name}")
     return 0

@@ -71,8 +71,9 @@ def test_new_minutes_refuses_and_writes_nothing(base_catalog: Path, run_cli) -> 
     assert snapshot(base_catalog) == before
 
 
-def test_new_minutes_placeholders_validate(base_catalog: Path, run_cli) -> None:
+def test_new_minutes_placeholders_fail_until_replaced(base_catalog: Path, run_cli) -> None:
     add_seminars(base_catalog)
-    code, out, _ = run_cli("new", "minutes", "2023-05-04-past-talk", "--root", str(base_catalog))
-    assert code == 0 and "replace the placeholder" in out
-    assert not [p for p in load_catalog(base_catalog).problems if p.file == PAST]
+    code, out, _ = run_cli("new", "minutes", "2023-05-04-past-talk", "--root", str(base_catalog), "--summary", "S.")
+    assert code == 0 and "replace the FILL IN: lines" in out
+    found = [(p.code, p.path) for p in load_catalog(base_catalog).problems if p.file == PAST]
+    assert found == [("KB250", "$.minutes.discussion"), ("KB250", "$.minutes.suggestions[0]")]
