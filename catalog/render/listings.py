@@ -181,6 +181,8 @@ def seminars_index(catalog: Catalog) -> Document:
     )
 
     def describe(record: Record) -> str:
+        if record.data["date"] == "unknown":
+            return ""  # said once, by the "Date not recorded" group's heading
         return f'<p class="kb-meta">{plain(seminar_when(record.data))}</p>'
 
     doc.add(
