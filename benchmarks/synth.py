@@ -195,6 +195,7 @@ def write_site_config(root: Path, hooks: bool, docs_dir: str | None = None) -> P
     head = head.replace("custom_dir: overrides", f"custom_dir: {REPO / 'overrides'}")
     if not hooks:  # plain MkDocs: mkdocs-jupyter's plugin renders the notebooks
         head = head.replace(f"hooks:\n  - {REPO / 'hooks' / 'kb_site.py'}\n", "")
+        head = re.sub(r"\n  - kb\n", "\n", head)
         head = re.sub(r"(plugins:\n(?:(?:  |    ).*\n)*)", lambda m: m.group(1) + JUPYTER_PLUGIN, head, count=1)
     config = root / "mkdocs.yml"
     extra = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path, PurePosixPath
 
-from .cli import UsageError
+from .errors import UsageError
 from .model import REFERENCE_FIELDS, Catalog
 
 

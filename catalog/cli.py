@@ -12,11 +12,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .errors import UsageError
 from .problems import FORMATTERS, Problem, has_errors, relative_name
 
-
-class UsageError(Exception):
-    """Raised for a command line that cannot be run as given (exit 2)."""
+__all__ = ["UsageError", "main"]
 
 
 def catalog_root(value: str | None) -> Path:

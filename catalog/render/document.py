@@ -1,7 +1,7 @@
 """A generated page written as HTML: title, meta, body and the table of contents.
 
 Record and tag pages — thousands in a grown catalog — are built as HTML, not Markdown, so MkDocs
-has nothing left to convert: `hooks/kb_site.py` hands it the body and the table of contents.
+has nothing left to convert: the `kb` plugin (`catalog/site_plugin.py`) hands it the body and the table of contents.
 `Document.source()` (front matter + the same HTML) is still a valid Markdown page, which is what
 the file holds and what a plain MkDocs build of it shows.
 

@@ -3,7 +3,7 @@
 Material's search plugin finds a page's sections by parsing its HTML with Python's `HTMLParser`,
 which costs more per record page than everything else we do for it. A `Document` already knows
 its sections, so the entries are computed here (a pure function, checked against Material's own
-parser in the tests) and `hooks/kb_site.py` adds them to `search/search_index.json`.
+parser in the tests) and the `kb` plugin (`catalog/site_plugin.py`) adds them to `search/search_index.json`.
 
 Like Material: one entry per heading; the title is the heading's text; the text keeps only
 `p, code, pre, li, ol, ul, sub, sup` (without attributes), drops scripts, styles and elements

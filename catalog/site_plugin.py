@@ -1,0 +1,237 @@
+"""The MkDocs plugin (`plugins: [search, kb]`): MkDocs events in, `catalog` stages out.
+
+Nothing here decides what a page says; it only moves values between MkDocs and `catalog`:
+
+- `on_config`: load and check the catalog (any error stops the build, as one `PluginError` that
+  lists every problem), read the results store and link history, into a fresh `BuildState`.
+- `on_files`: render every generated page (`catalog.render.site`) and every notebook page
+  (`catalog.render.notebooks`) and add them as files; each page object is a `DocumentPage`.
+- `DocumentPage`: a `Page` whose source is a `Document` (HTML with its headings), so MkDocs has no
+  Markdown to convert; it still runs every other plugin's page events, and MkDocs validates the
+  anchors of the links it reports. Links to missing pages are warnings (`--strict` fails).
+- `on_post_build`: add the generated pages' search entries (`catalog.render.search`, our own
+  documented computation) to the index Material's search plugin wrote.
+
+Settings are read from `extra.catalog` by `CatalogSettings` (typed, validated): commands that do
+not run MkDocs (`catalog matrix`, the CI audit) read the same section.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import json
+import logging
+import mimetypes
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
+
+from .links import read_history
+from .model import Catalog
+from .problems import Problem, format_text
+from .render.document import Document
+from .render.launch import SiteSettings
+from .render.notebook_header import add_notebook_headers
+from .render.notebooks import notebook_site
+from .render.search import search_entries
+from .render.site import render_site
+from .reproduce.store import StoreError, load_statuses
+from .tree import symlink_problems
+from .validate import load_catalog
+
+log = logging.getLogger("mkdocs.plugins.kb")
+
+# Index pages stay in the navigation; record, tag and notebook pages are reached through them
+# (a global nav of thousands of records would be copied into every page).
+IN_NAV = frozenset(
+    {"index.md", "usecases/index.md", "datasets/index.md", "seminars/index.md", "events/index.md", "reproducibility.md"}
+)
+
+
+class CatalogSettings(base.Config):
+    """`extra.catalog` in mkdocs.yml."""
+
+    repository = c.Type(str, default="")  # launch buttons point into it
+    branch = c.Type(str, default="main")
+    hub = c.Type(str, default="")  # a JupyterHub with nbgitpuller; empty: no JupyterHub button
+    launch = c.Type(dict, default={})  # {jupyterhub|binder|colab: false} turns a service off
+    results = c.Type(str, default="results/results.json")
+    links = c.Type(str, default="results/links.json")
+    strict_warnings = c.Type(bool, default=False)
+
+
+def read_settings(config: MkDocsConfig) -> CatalogSettings:
+    """The typed settings; keys owned by other commands (engines, runners) are left to them."""
+    raw = dict(config.extra.get("catalog") or {})
+    settings = CatalogSettings()
+    settings.load_dict({key: value for key, value in raw.items() if key in settings})
+    failed, _ = settings.validate()
+    if failed:
+        raise PluginError("extra.catalog in mkdocs.yml: " + "; ".join(f"{key}: {error}" for key, error in failed))
+    return settings
+
+
+@dataclass
+class BuildState:
+    """Everything one build knows, made anew in `on_config` (hooks and plugins survive `serve` reloads)."""
+
+    root: Path
+    catalog: Catalog
+    settings: SiteSettings
+    statuses: dict[Any, Any]
+    history: dict[Any, Any]
+    links: dict[str, Any]
+    documents: dict[str, Document] = field(default_factory=dict)
+    search_entries: list[dict[str, str]] = field(default_factory=list)
+    urls: dict[str, File] = field(default_factory=dict)  # served URL → file, for link checks
+
+
+class NotebookFile(File):
+    """A notebook's page: its source URI is the .ipynb path, it is served as a page."""
+
+    def is_documentation_page(self) -> bool:
+        return True
+
+
+_HREF = re.compile(r'<a [^>]*?href="([^"#:?]*)(?:#([^"]*))?"')
+
+
+class DocumentPage(Page):
+    """A generated page: its body, meta and table of contents come from a `Document`."""
+
+    def __init__(self, file: File, config: MkDocsConfig, document: Document, state: BuildState) -> None:
+        super().__init__(None, file, config)
+        self.document = document
+        self.state = state
+
+    def read_source(self, config: MkDocsConfig) -> None:
+        self.markdown = self.document.body
+        # the search plugin skips the page; its entries come from the document (see on_post_build)
+        self.meta = {**self.document.page_meta, "search": {"exclude": True}}
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        self.content = self.markdown  # other plugins may have changed it in on_page_markdown
+        self.toc = get_toc(self.document.toc_tokens())  # type: ignore[arg-type]
+        self.present_anchor_ids = set(self.document.anchor_ids)
+        if self.file.src_uri.endswith(".md"):  # our own pages; links inside notebooks are the author's
+            self.links_to_anchors = self._check_links()
+        self.state.search_entries.extend(search_entries(self.document, self.url))
+
+    def _check_links(self) -> dict[File, dict[str, str]]:
+        """Internal links resolved against the site's files: a missing page is a warning, anchors
+        go to MkDocs, which checks them against the target's headings after all pages render."""
+        anchors: dict[File, dict[str, str]] = {}
+        folder = self.url.rstrip("/")  # directory URLs: a page's links are relative to its own URL
+        for target, anchor in set(_HREF.findall(self.content or "")):
+            if not target:
+                continue  # an anchor on this page: checked with the others below
+            url = posixpath.normpath(posixpath.join(folder, target))
+            url = "" if url == "." else url
+            found = self.state.urls.get(url) or self.state.urls.get(url.rstrip("/") + "/")
+            if found is None:
+                log.warning(f"{self.file.src_uri} links to {target!r}, which is not a page or file of the site")
+            elif anchor and found.page is not None:
+                anchors.setdefault(found, {})[anchor] = f"{target}#{anchor}"
+        return anchors
+
+
+class PluginOptions(base.Config):
+    """Options under `plugins: - kb:` (none yet: the catalog's settings are in `extra.catalog`)."""
+
+
+class KnowledgeBasePlugin(BasePlugin[PluginOptions]):
+    """Generated record, listing, tag and notebook pages for an ML_INFN catalog."""
+
+    def __init__(self) -> None:
+        self.state: BuildState | None = None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if not config.use_directory_urls:
+            raise PluginError("the kb plugin builds directory URLs only: set use_directory_urls: true")
+        mimetypes.add_type("application/x-ipynb+json", ".ipynb")  # `catalog serve` serves downloads as such
+        root = Path(config.config_file_path).parent
+        settings = read_settings(config)
+        catalog = load_catalog(root)
+        docs = Path(config.docs_dir).resolve()
+        # the catalog's own folders are checked by load_catalog; a docs_dir elsewhere is checked here
+        links: list[Problem] = [] if docs.is_relative_to(root.resolve()) else symlink_problems(root, (docs,))
+        errors = [p for p in catalog.problems + links if p.is_error or settings.strict_warnings]
+        if errors:
+            raise PluginError("the catalog has problems:\n" + format_text(errors))
+        try:
+            statuses, history = load_statuses(catalog, root / settings.results)
+            link_history = read_history(root / settings.links)
+        except (StoreError, ValueError) as exc:
+            raise PluginError(str(exc)) from exc
+        raw = dict(config.extra.get("catalog") or {})
+        self.state = BuildState(
+            root,
+            catalog,
+            SiteSettings.from_mapping(raw, config.site_url or ""),
+            statuses,
+            history,
+            link_history,
+        )
+        gc.freeze()  # see on_files
+        for folder in ("usecases", "datasets", "seminars", "events"):
+            if (root / folder).is_dir() and str(root / folder) not in config.watch:
+                config.watch.append(str(root / folder))
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        state = self._state()
+        site = render_site(state.catalog, state.settings, state.statuses, dt.date.today(), state.history, state.links)
+        notebooks, downloads, stylesheets = notebook_site(state.catalog, state.root / ".cache" / "kb-notebooks")
+        add_notebook_headers(notebooks, state.catalog, state.settings, state.statuses)  # breadcrumb, verdict, launch
+        state.documents = {**site.documents, **notebooks}
+        for uri, content in site.sources().items():
+            if files.get_file_from_path(uri) is None:
+                inclusion = InclusionLevel.INCLUDED if uri in IN_NAV else InclusionLevel.NOT_IN_NAV
+                generated = File.generated(config, uri, content=content, inclusion=inclusion)
+                files.append(generated)
+                DocumentPage(generated, config, site.documents[uri], state)
+        for uri, doc in notebooks.items():
+            page_file = NotebookFile.generated(config, uri, content=doc.source(), inclusion=InclusionLevel.NOT_IN_NAV)
+            files.append(page_file)
+            DocumentPage(page_file, config, doc, state)
+        for uri, raw in downloads.items():
+            files.append(File.generated(config, uri, content=raw))
+        for uri, data in {**site.files, **stylesheets}.items():
+            files.append(File.generated(config, uri, content=data))
+        state.urls = {file.url: file for file in files}
+        # The catalog and its pages live until the build ends: keep the collector from scanning them
+        # over and over (thousands of pages → seconds per build). Undone in on_post_build/on_build_error.
+        gc.freeze()
+        return files
+
+    def on_build_error(self, error: Exception) -> None:
+        gc.unfreeze()
+
+    @event_priority(-100)  # after the search plugin has written its index
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        """Add the generated pages' entries to the search index the search plugin wrote."""
+        gc.unfreeze()
+        index = Path(config.site_dir) / "search" / "search_index.json"
+        state = self._state()
+        if not state.search_entries or not index.exists():
+            return
+        data = json.loads(index.read_text(encoding="utf-8"))
+        data["docs"].extend(state.search_entries)
+        index.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+
+    def _state(self) -> BuildState:
+        if self.state is None:
+            raise PluginError("the kb plugin's on_config did not run")
+        return self.state
