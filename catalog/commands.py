@@ -9,9 +9,14 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cli import UsageError, catalog_root, subcommand
 from .permissions import dir_mode
+
+if TYPE_CHECKING:
+    from .reproduce.plan import Task
+    from .reproduce.store import ResultsStore
 
 
 def mkdocs_command(*args: str) -> list[str]:
@@ -143,7 +148,7 @@ def register_export(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.set_defaults(func=cmd_export)
 
 
-def _plan_from_args(args: argparse.Namespace, gpu_available: bool):
+def _plan_from_args(args: argparse.Namespace, gpu_available: bool) -> tuple[Path, Path, ResultsStore, list[Task]]:
     from .changed import changed_files, record_key
     from .reproduce.plan import parse_shard, plan_runs
     from .reproduce.store import StoreError, read_store
@@ -384,11 +389,11 @@ def cmd_links(args: argparse.Namespace) -> int:
         from .links import verify_files
 
         with tempfile.TemporaryDirectory(prefix="kb-verify-") as scratch:
-            for check in verify_files(catalog, Path(scratch), args.max_file_bytes, policy):
-                bad_files += check.state == "checksum-error"
+            for file_check in verify_files(catalog, Path(scratch), args.max_file_bytes, policy):
+                bad_files += file_check.state == "checksum-error"
                 print(
-                    f"datasets/{check.dataset}.yaml: file {check.name}: {check.state}"
-                    + (f" ({check.detail})" if check.detail else "")
+                    f"datasets/{file_check.dataset}.yaml: file {file_check.name}: {file_check.state}"
+                    + (f" ({file_check.detail})" if file_check.detail else "")
                 )
     return 1 if bad_files or any(item["state"] == "broken" for item in report) else 0
 

@@ -199,6 +199,7 @@ class _Build:
             if node.tag != SEQ:
                 self._tag(node, parts)
             return [self.node(item, (*parts, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
         return self.scalar(node, parts)
 
     def _tag(self, node: yaml.Node, parts: JsonPath) -> None:

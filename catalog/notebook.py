@@ -205,7 +205,8 @@ def _schema_defects(content: dict[str, Any]) -> list[NotebookDefect]:
     minor = content.get("nbformat_minor")
     if not isinstance(minor, int) or isinstance(minor, bool) or not 0 <= minor <= 5:
         return [_defect("KB241", f"nbformat_minor is {minor!r}; this site reads 4.0 to 4.5")]
-    cells = content.get("cells") if isinstance(content.get("cells"), list) else []
+    raw_cells = content.get("cells")
+    cells: list[Any] = raw_cells if isinstance(raw_cells, list) else []
     found: list[NotebookDefect] = []
 
     def check(value: Any, definition: str, place: str) -> None:

@@ -54,7 +54,7 @@ FORMATS = {"orcid": orcid_checksum_ok, "date": _date_ok}
 
 @cache
 def load_schema(kind: str) -> dict[str, Any]:
-    text = resources.files("catalog").joinpath("schemas", f"{kind}.schema.json").read_text("utf-8")
+    text = resources.files("catalog").joinpath(f"schemas/{kind}.schema.json").read_text("utf-8")
     return json.loads(text)
 
 
@@ -119,47 +119,51 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 def _to_problem(err: ValidationError, lines: LineMap, file: str) -> Problem:
+    # jsonschema's stubs type these loosely (a schema may be a bool, values may be unset)
+    schema: Any = err.schema
+    instance: Any = err.instance
+    validator_value: Any = err.validator_value
     parts: JsonPath = tuple(err.absolute_path)
     kind = err.validator
     code, message, hint = "KB109", err.message, _schema_hint(err.schema if isinstance(err.schema, dict) else {})
     key_pos = False
     if kind == "required":
         missing = err.message.split("'")[1] if "'" in err.message else err.message
-        prop_schema = err.schema.get("properties", {}).get(missing, {})
+        prop_schema = schema.get("properties", {}).get(missing, {})
         code, message = "KB101", f"missing required field {missing!r}"
         hint = _schema_hint(resolve_ref(prop_schema)) or hint
     elif kind == "additionalProperties":
-        extras = [k for k in err.instance if k not in err.schema.get("properties", {})]
+        extras = [k for k in instance if k not in schema.get("properties", {})]
         field = extras[0] if extras else "?"
         parts = (*parts, field)
         key_pos = True
         code, message = "KB102", f"unknown field {field!r}"
-        hint = _did_you_mean(field, err.schema.get("properties", {})) or (
-            "allowed fields: " + ", ".join(sorted(err.schema.get("properties", {})))
+        hint = _did_you_mean(field, schema.get("properties", {})) or (
+            "allowed fields: " + ", ".join(sorted(schema.get("properties", {})))
         )
     elif kind == "type":
         code = "KB103"
-        expected = err.validator_value
-        message = f"expected {expected}, got {type(err.instance).__name__} {err.instance!r}"
+        expected = validator_value
+        message = f"expected {expected}, got {type(instance).__name__} {instance!r}"
         raw = lines.raw(parts)
         if expected == "string" and raw is not None:
-            hint = f'YAML read {raw!r} as a {type(err.instance).__name__}; write it in quotes: "{raw}"'
+            hint = f'YAML read {raw!r} as a {type(instance).__name__}; write it in quotes: "{raw}"'
     elif kind in ("enum", "const"):
-        allowed = err.validator_value if kind == "enum" else [err.validator_value]
-        code, message = "KB104", f"{err.instance!r} is not one of the allowed values"
-        hint = _did_you_mean(err.instance, map(str, allowed)) or "allowed: " + ", ".join(map(str, allowed))
+        allowed = validator_value if kind == "enum" else [validator_value]
+        code, message = "KB104", f"{instance!r} is not one of the allowed values"
+        hint = _did_you_mean(instance, map(str, allowed)) or "allowed: " + ", ".join(map(str, allowed))
     elif kind == "pattern":
-        code, message = "KB105", f"{err.instance!r} does not have the required form"
-        internal = url_host_problem(err.instance) if str(err.validator_value).startswith("^https://") else None
+        code, message = "KB105", f"{instance!r} does not have the required form"
+        internal = url_host_problem(instance) if str(validator_value).startswith("^https://") else None
         if internal:
-            code, message = "KB110", f"{err.instance!r} does not point at a public host: {internal}"
+            code, message = "KB110", f"{instance!r} does not point at a public host: {internal}"
             hint = "link the resource by its public host name; the link checker never contacts internal addresses"
     elif kind == "format":
-        if err.validator_value == "orcid":
-            code, message = "KB108", f"ORCID iD {err.instance!r} has a wrong check digit"
+        if validator_value == "orcid":
+            code, message = "KB108", f"ORCID iD {instance!r} has a wrong check digit"
             hint = "copy the iD from the person's orcid.org page"
         else:
-            code, message = "KB107", f"{err.instance!r} is not a valid {err.validator_value}"
+            code, message = "KB107", f"{instance!r} is not a valid {validator_value}"
             hint = "use a real calendar date, YYYY-MM-DD"
     elif kind in ("anyOf", "oneOf"):
         options = [sub.message.split("'")[1] for sub in err.context if sub.validator == "required"]

@@ -208,7 +208,8 @@ class KnowledgeBasePlugin(BasePlugin[PluginOptions]):
             DocumentPage(page_file, config, doc, state)
         for uri, raw in downloads.items():
             files.append(File.generated(config, uri, content=raw))
-        for uri, data in {**site.files, **stylesheets}.items():
+        assets: dict[str, str | bytes] = {**site.files, **stylesheets}
+        for uri, data in assets.items():
             files.append(File.generated(config, uri, content=data))
         state.urls = {file.url: file for file in files}
         # The catalog and its pages live until the build ends: keep the collector from scanning them

@@ -89,7 +89,7 @@ def people_of(record: Record) -> list[str]:
     return people + [c["name"] for c in record.data.get("creators", [])]
 
 
-def usecases_index(catalog: Catalog, statuses: StatusMap) -> str:
+def usecases_index(catalog: Catalog, statuses: StatusMap) -> Document:
     uri = "usecases/index.md"
 
     def describe(record: Record) -> str:
@@ -128,7 +128,7 @@ def dataset_facets(record: Record) -> dict[str, list[str]]:
     }
 
 
-def datasets_index(catalog: Catalog) -> str:
+def datasets_index(catalog: Catalog) -> Document:
     uri = "datasets/index.md"
 
     def describe(record: Record) -> str:

@@ -340,7 +340,9 @@ def stylesheet_uri(css_key: str) -> str:
 def notebook_site(catalog: Catalog, cache_dir: Path) -> tuple[dict[str, Document], dict[str, bytes], dict[str, str]]:
     """Every notebook's page (by source URI), the committed .ipynb to serve (by served path) and
     the stylesheets they link (by served path; one, unless converter versions were mixed)."""
-    documents, downloads, stylesheets = {}, {}, {}
+    documents: dict[str, Document] = {}
+    downloads: dict[str, bytes] = {}
+    stylesheets: dict[str, str] = {}
     key = cache_key()
     for source in prepare_notebooks(catalog, cache_dir):
         documents[source.uri], css_key, css = notebook_document(source, cache_dir, key)

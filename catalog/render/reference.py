@@ -69,7 +69,7 @@ def type_words(raw: dict[str, Any], name: str = "") -> str:
         return " or ".join(dict.fromkeys(p for p in parts if p))
     kind = sub.get("type", "")
     if kind == "array":
-        items = sub.get("items") if isinstance(sub.get("items"), dict) else {}
+        items: dict[str, Any] = sub["items"] if isinstance(sub.get("items"), dict) else {}
         if _def_name(items) == "slug" and name in ID_LISTS:
             return f"list of {ID_LISTS[name]} ids"
         return f"list of: {type_words(items)}" if items else "list"

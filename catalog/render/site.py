@@ -70,6 +70,6 @@ def render_site(
     site.files["seminars.ics"] = seminars_ics(catalog, settings.site_url)
     site.files["feed.xml"] = atom_feed(catalog, settings.site_url)
     for name in SCHEMA_FILES:
-        text = resources.files("catalog").joinpath("schemas", f"{name}.schema.json").read_bytes()
+        text = resources.files("catalog").joinpath(f"schemas/{name}.schema.json").read_bytes()
         site.files[f"schemas/{name}.schema.json"] = text
     return site
