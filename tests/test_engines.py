@@ -297,3 +297,28 @@ def test_placement_from_the_engines_variables() -> None:
     run = {"placement": place, "hardware": {"cpu": "AMD EPYC", "gpus": gpu}}
     assert hardware_label(run) == "slurm on cn07 (job 12_2) · MIG 3g.40gb · AMD EPYC + NVIDIA A100-SXM4-80GB"
     assert placement_label({}) == ""
+
+
+def test_dashboard_shows_where_a_verdict_ran(tmp_path) -> None:
+    from catalog.render.dashboard import dashboard_page
+    from catalog.reproduce.fingerprint import notebook_fingerprint
+    from catalog.reproduce.store import ResultsStore, load_statuses, write_store
+    from catalog.validate import load_catalog
+
+    catalog = load_catalog(ENGINES)
+    record = catalog.usecases["gpu-small"]
+    run = {
+        "verdict": "passed",
+        "started": "2026-11-28T04:00:00Z",
+        "duration_s": 12.5,
+        "content_hash": notebook_fingerprint(record, record.data["notebooks"][0]),
+        "hardware": {"cpu": "AMD EPYC", "cores": 8, "gpus": [{"name": "NVIDIA A100-SXM4-40GB"}]},
+        "placement": {"engine": "kubernetes", "node": "gpu-node-3", "job": "kb-0-abc",
+                      "gpu_model": "NVIDIA A100-SXM4-40GB", "mig_profile": "1g.5gb"},
+    }  # fmt: skip
+    store = ResultsStore()
+    store.add("gpu-small", "notebooks/nb.ipynb", run)
+    write_store(tmp_path / "results.json", store)
+    statuses, history = load_statuses(catalog, tmp_path / "results.json")
+    body = dashboard_page(catalog, statuses, history).body
+    assert "kubernetes on gpu-node-3 (job kb-0-abc) · MIG 1g.5gb · AMD EPYC + NVIDIA A100-SXM4-40GB" in body
