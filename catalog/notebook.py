@@ -40,7 +40,9 @@ class Notebook:
 
     @property
     def cells(self) -> list[dict[str, Any]]:
-        return list((self.content or {}).get("cells", []))
+        """The cells that are mappings (all of them in a notebook without defects)."""
+        cells = (self.content or {}).get("cells")
+        return [cell for cell in cells if isinstance(cell, dict)] if isinstance(cells, list) else []
 
     def code_cells(self) -> list[dict[str, Any]]:
         return [cell for cell in self.cells if cell.get("cell_type") == "code"]

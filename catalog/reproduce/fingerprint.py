@@ -11,6 +11,7 @@ from typing import Any
 
 from ..data import METRIC_MIME
 from ..model import Record
+from ..notebook import read_notebook
 
 CHECK_MARKERS = ("NBVAL_CHECK_OUTPUT",)
 
@@ -40,14 +41,9 @@ def checked_outputs(cell: dict[str, Any], mode: str) -> list[Any]:
 def notebook_fingerprint(usecase: Record, entry: dict[str, Any]) -> str:
     digest = hashlib.sha256()
     mode = entry.get("nbval", "lax")
-    path = usecase.folder / entry["path"]
-    try:
-        notebook = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        notebook = {"cells": []}
-    for cell in notebook.get("cells", []):
-        if cell.get("cell_type") == "code":
-            digest.update(json.dumps([_cell_text(cell), checked_outputs(cell, mode)], sort_keys=True).encode())
+    notebook = read_notebook(usecase.folder / entry["path"])  # read once per build, shared with the rules
+    for cell in notebook.code_cells():
+        digest.update(json.dumps([_cell_text(cell), checked_outputs(cell, mode)], sort_keys=True).encode())
     environment = usecase.data.get("environment") or {}
     settings = {"notebook": entry, "environment": environment}
     if usecase.data.get("metrics"):
