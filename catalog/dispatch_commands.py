@@ -6,11 +6,17 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .cli import UsageError, subcommand
+from .cli import subcommand
+from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .reproduce.engines import EngineSettings
+    from .reproduce.plan import Task
 
 
-def settings_for(args: argparse.Namespace, root: Path):  # type: ignore[no-untyped-def]
+def settings_for(args: argparse.Namespace, root: Path) -> EngineSettings:
     from .reproduce.engines import EngineConfigError, load_settings
 
     config = Path(args.config) if getattr(args, "config", None) else root / "mkdocs.yml"
@@ -22,7 +28,7 @@ def settings_for(args: argparse.Namespace, root: Path):  # type: ignore[no-untyp
         raise UsageError(f"{config}: {exc}") from exc
 
 
-def engine_matrix(args: argparse.Namespace, root: Path, tasks: list) -> str:  # type: ignore[type-arg]
+def engine_matrix(args: argparse.Namespace, root: Path, tasks: list[Task]) -> str:
     """`catalog matrix --format slurm|kubernetes` output."""
     from .reproduce.engines import units
     from .reproduce.runner import git_commit
@@ -33,6 +39,8 @@ def engine_matrix(args: argparse.Namespace, root: Path, tasks: list) -> str:  # 
     if args.format == "kubernetes":
         from .reproduce.kubernetes import manifests_yaml
 
+        if found and not settings.repository.startswith("https://"):
+            raise UsageError("Kubernetes Jobs clone the repository: set extra.catalog.repository to its https:// URL")
         if not commit:
             print(f"catalog: warning: {root} is not a git checkout; Jobs check out {settings.branch}", file=sys.stderr)
         return manifests_yaml(found, settings, commit)

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +65,7 @@ class Cluster:
         return {**os.environ, "SLURM_CONF": str(self.conf)}
 
 
-def _wait_for(check, seconds: float, what: str, log: Path) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(check: Callable[[], bool], seconds: float, what: str, log: Path) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if check():

@@ -223,6 +223,9 @@ def test_engine_config_errors_are_usage_errors(engines_catalog, tmp_path, run_cl
     config.write_text("extra:\n  catalog:\n    engines:\n      kubernetes: {queu: x}\n")
     code, _, err = run_cli("matrix", "--root", str(engines_catalog), "--format", "kubernetes", "--config", str(config))
     assert code == 2 and "queu" in err and "Traceback" not in err
+    config.write_text("extra:\n  catalog:\n    engines: {}\n")  # no repository for the pods to clone
+    code, _, err = run_cli("matrix", "--root", str(engines_catalog), "--format", "kubernetes", "--config", str(config))
+    assert code == 2 and "extra.catalog.repository" in err
 
 
 def test_shipped_config_is_read(run_cli) -> None:
