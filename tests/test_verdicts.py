@@ -20,7 +20,7 @@ from catalog.render.dashboard import dashboard_page
 from catalog.reproduce.store import ResultsStore, load_statuses, read_store, write_store
 from catalog.schema_check import load_schema
 
-from .conftest import FIXTURES, TESTS
+from .conftest import FIXTURES, REPO, TESTS, build
 
 pytestmark = pytest.mark.slow
 VERDICTS = FIXTURES / "verdicts"
@@ -273,3 +273,23 @@ def _store(usecase: str, run: dict) -> ResultsStore:
     one = ResultsStore()
     one.add(usecase, "notebooks/nb.ipynb", run)
     return one
+
+
+def test_built_site_shows_reports_and_plots(first_run, tmp_path) -> None:
+    """Through the real MkDocs build (and whatever cleans its final HTML): the report collapsed on
+    the use case page, expected vs measured and the history plot on the dashboard, no script."""
+    root, _, _ = first_run
+    config = root / "mkdocs.yml"
+    config.write_text((FIXTURES / "site" / "mkdocs.yml").read_text().replace("../../../", f"{REPO}/"))
+    site = tmp_path / "site"
+    done = build(config, site)
+    assert done.returncode == 0, done.stdout + done.stderr
+    page = (site / "usecases/changed-output/index.html").read_text()
+    assert '<details class="kb-failure">' in page and "+accuracy 0.778" in page
+    dashboard = (site / "reproducibility/index.html").read_text()
+    assert '<svg class="kb-metric-plot"' in dashboard and "<circle" in dashboard
+    shown = html.unescape(dashboard)
+    assert "expected 0.8 ± 0.01, measured 0.778" in shown  # the report
+    assert "<td>0.8 ± 0.01</td>\n<td>0.778</td>" in shown  # the metrics table
+    page = html.unescape((site / "usecases/metric-jitter/index.html").read_text())
+    assert "<td><code>roc_auc</code></td>\n<td>≥ 0.9</td>" in page
