@@ -108,7 +108,7 @@ def subcommand(register: Callable[[argparse._SubParsersAction], None]) -> Callab
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from . import commands, dispatch_commands, indico_cli  # noqa: F401  (register the other subcommands)
+    from . import commands, dispatch_commands, env_commands, indico_cli  # noqa: F401  (register the other subcommands)
 
     parser = build_parser()
     args = parser.parse_args(argv)

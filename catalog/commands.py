@@ -181,11 +181,26 @@ def _plan_from_args(args: argparse.Namespace, gpu_available: bool) -> tuple[Path
         raise UsageError(str(exc)) from exc
     if selection == []:
         return root, results, store, []
+    environments: dict[str, str] = {}
+    args.isolation = None
+    if getattr(args, "env", "isolated") == "isolated":  # per-use-case environments (catalog/reproduce/envs.py)
+        from .reproduce.isolation import declarations, planning_fingerprints
+
+        args.isolation = declarations(catalog, selection)
+        environments = planning_fingerprints(args.isolation, store, catalog, None)
     return (
         root,
         results,
         store,
-        plan_runs(catalog, store, usecases=selection, force=args.force, gpu_available=gpu_available, shard=shard),
+        plan_runs(
+            catalog,
+            store,
+            usecases=selection,
+            force=args.force,
+            gpu_available=gpu_available,
+            shard=shard,
+            environments=environments,
+        ),
     )
 
 
@@ -200,6 +215,11 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             print(f"{task.action:10} {task.key} (gpu: {task.gpu})")
         return 0
     context = RunContext.create(root, [g for g in gpus if g.get("name") != "assumed GPU"], args.kernel)
+    if getattr(args, "isolation", None) is not None:
+        from .reproduce.isolation import prepare
+
+        tasks = prepare(tasks, args.isolation, root)
+        context.isolation = args.isolation
     outcomes = run_plan(tasks, context, store, results)
     print(summary_table(outcomes), end="")
     print(f"catalog: results in {results}")
@@ -260,6 +280,13 @@ def register_reproduce(sub: argparse._SubParsersAction) -> None:  # type: ignore
     p.add_argument("--shard", default="1/1", metavar="I/N", help="run only the I-th of N equal shares")
     p.add_argument("--results", default="results/results.json", help="results store (merged, never overwritten)")
     p.add_argument("--kernel", default="", help="kernel name (default: this Python environment's kernel)")
+    p.add_argument(
+        "--env",
+        choices=["isolated", "active"],
+        default="isolated",
+        help="isolated: each use case in its own uv environment built from its record (cached by fingerprint "
+        "in $MLINFN_ENVS_DIR); active: every notebook in this Python environment",
+    )
     p.add_argument("--dry-run", action="store_true", help="print the plan, run nothing")
     p.set_defaults(func=cmd_reproduce)
 

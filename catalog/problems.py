@@ -50,6 +50,7 @@ CODES: dict[str, str] = {
     "KB211": "file is not where its kind belongs",
     "KB212": "path leaves the use case folder",
     "KB213": "file named by the record is missing",
+    "KB214": "binder/ is out of date with the CPU use cases' requirements",
     "KB250": "scaffold placeholder not replaced",
     "KB240": "notebook over a size, cell-count or nesting limit",
     "KB241": "notebook does not match nbformat's schema",

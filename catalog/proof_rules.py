@@ -67,7 +67,7 @@ def proof_problems(record: Record, index: int, entry: dict[str, Any], declared: 
             problem(
                 "KB222",
                 f"notebook {entry['path']!r} never reports the declared metric {spec['name']!r}",
-                f'add catalog.data.report_metric("{spec["name"]}", value) to the notebook',
+                f'add mlinfn_data.report_metric("{spec["name"]}", value) to the notebook',
             )
     has_output = any(c.get("outputs") for _, c in checked)
     if not has_output and not declared and not problems:
@@ -76,7 +76,7 @@ def proof_problems(record: Record, index: int, entry: dict[str, Any], declared: 
             f"notebook {entry['path']!r} checks nothing (no checked output, no declared metric): "
             "a run only shows that it runs",
             "mark a cell '# NBVAL_CHECK_OUTPUT' and save its output, or declare metrics and report them "
-            "with catalog.data.report_metric",
+            "with mlinfn_data.report_metric",
             Severity.WARNING,
         )
     return problems

@@ -44,6 +44,9 @@ def catalog_rules(catalog: Catalog, today: dt.date) -> list[Problem]:
             problems += check_seminar_dates(record, today)
         elif record.kind == "event" and record.schema_valid:
             problems += check_event(record, catalog)
+    from .reproduce.binder import check_binder  # KB214: generated binder/ out of date
+
+    problems += check_binder(catalog)
     return problems
 
 
@@ -176,6 +179,9 @@ def check_usecase_content(record: Record, catalog: Catalog) -> list[Problem]:
     requirements = (data.get("environment") or {}).get("requirements")
     if requirements:
         problems += check_inside_folder(record, requirements, ("environment", "requirements"), "requirements file")
+    conda = (data.get("environment") or {}).get("conda")
+    if conda:
+        problems += check_inside_folder(record, conda, ("environment", "conda"), "conda environment file")
     return problems
 
 

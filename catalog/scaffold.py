@@ -77,7 +77,7 @@ def notebook_template(title: str) -> str:
             "outputs": [],
             "source": [
                 "# Get data through the catalog so it is verified and cached:\n",
-                "# from catalog.data import fetch\n",
+                "# from mlinfn_data import fetch\n",
                 '# path = fetch("<dataset-id>", "<file name>")',
             ],
         },

@@ -74,3 +74,14 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     return root / "site"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_envs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`catalog reproduce` builds its per-use-case environments here, not in ~/.cache (uv's own
+    package cache is still shared, as on a developer's machine)."""
+    import os
+
+    folder = tmp_path_factory.mktemp("envs")
+    os.environ["MLINFN_ENVS_DIR"] = str(folder)
+    return folder

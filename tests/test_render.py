@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from catalog import load_catalog
-from catalog.render.launch import SiteSettings, binder_url, colab_url, launch_links, nbgitpuller_url
+from catalog.render.launch import SiteSettings, binder_url, colab_url, launch_links, launch_notes, nbgitpuller_url
 from catalog.render.markup import markdown_html, page_title, plain, safe_url
 from catalog.render.notebooks import display_notebook, mark_outputs_unsearchable
 from catalog.render.pages import dataset_page, seminar_page, usecase_page
@@ -104,6 +104,18 @@ def test_no_dead_buttons_for_services_that_cannot_serve_the_host() -> None:
     )
     assert [link.service for link in launch_links(off, {}, "a.ipynb")] == ["jupyterhub"]
     assert launch_links(SiteSettings.from_mapping({}), {}, "a.ipynb") == []
+
+
+def test_gpu_notebooks_get_no_binder_button_and_gitlab_gets_binders_gl_form() -> None:
+    github = SiteSettings.from_mapping({"repository": "https://github.com/o/r"})
+    assert [link.service for link in launch_links(github, {}, "a.ipynb", "required")] == ["colab"]
+    assert launch_notes(github, "required") == ["No Binder button: this notebook needs a GPU and Binder has none."]
+    assert [link.service for link in launch_links(github, {}, "a.ipynb", "optional")] == ["binder", "colab"]
+    assert launch_notes(github, "optional") == []
+    gitlab = SiteSettings.from_mapping({"repository": "https://gitlab.com/ml-infn/sub/kb.git", "branch": "dev"})
+    (link,) = launch_links(gitlab, {}, "usecases/x/nb.ipynb")
+    assert link.url == "https://mybinder.org/v2/gl/ml-infn%2Fsub%2Fkb/dev?urlpath=lab/tree/usecases/x/nb.ipynb"
+    assert launch_links(gitlab, {}, "usecases/x/nb.ipynb", "required") == []
 
 
 def test_plain_text_cannot_become_markup() -> None:

@@ -2,8 +2,14 @@
 
 Formats follow each service's documentation: nbgitpuller's link generator (repo, urlpath, branch
 as URL-encoded query parameters; urlpath includes the clone folder), mybinder's
-`/v2/gh/<owner>/<repo>/<ref>?urlpath=lab/tree/<path>`, Colab's `/github/<owner>/<repo>/blob/<ref>/<path>`.
-A service that cannot serve the repository's host gets no button.
+`/v2/gh/<owner>/<repo>/<ref>?urlpath=lab/tree/<path>` (GitLab: `/v2/gl/<namespace%2Fproject>/<ref>`),
+Colab's `/github/<owner>/<repo>/blob/<ref>/<path>`. A service that cannot serve the repository's
+host gets no button; a notebook that needs a GPU gets no Binder button (Binder has no GPUs), and
+`launch_notes` says so on the page.
+
+What makes the buttons work: Binder builds from `binder/` (`catalog env binder`), and each shipped
+notebook starts with a setup cell that installs what a hub image or Colab lacks
+(catalog/reproduce/setup_cell.py).
 """
 
 from __future__ import annotations
@@ -63,9 +69,25 @@ def nbgitpuller_url(hub: str, repository: str, branch: str, repo_path: str) -> s
     return f"{hub.rstrip('/')}/hub/user-redirect/git-pull?{query}"
 
 
+def gitlab_project(repository: str) -> str | None:
+    """`namespace/project` of a gitlab.com repository URL (subgroups included), else None."""
+    parts = urlsplit(repository)
+    segments = [s for s in parts.path.split("/") if s]
+    if parts.scheme == "https" and parts.hostname == "gitlab.com" and len(segments) >= 2 and "-" not in segments:
+        return "/".join(segments)
+    return None
+
+
 def binder_url(owner: str, repo: str, branch: str, repo_path: str) -> str:
     return (
         f"https://mybinder.org/v2/gh/{quote(owner)}/{quote(repo)}/{quote(branch, safe='')}"
+        f"?urlpath={quote('lab/tree/' + repo_path, safe='/')}"
+    )
+
+
+def binder_gitlab_url(project: str, branch: str, repo_path: str) -> str:
+    return (
+        f"https://mybinder.org/v2/gl/{quote(project, safe='')}/{quote(branch, safe='')}"
         f"?urlpath={quote('lab/tree/' + repo_path, safe='/')}"
     )
 
@@ -77,8 +99,11 @@ def colab_url(owner: str, repo: str, branch: str, repo_path: str) -> str:
     )
 
 
-def launch_links(settings: SiteSettings, usecase: dict[str, Any], repo_path: str) -> list[LaunchLink]:
-    """The buttons for one notebook at `repo_path` (relative to the repository root)."""
+def launch_links(
+    settings: SiteSettings, usecase: dict[str, Any], repo_path: str, gpu: str = "none"
+) -> list[LaunchLink]:
+    """The buttons for one notebook at `repo_path` (relative to the repository root); `gpu` is
+    the notebook's `gpu` field (a notebook that requires one gets no Binder button)."""
     links: list[LaunchLink] = []
     if not settings.repository:
         return links
@@ -93,8 +118,21 @@ def launch_links(settings: SiteSettings, usecase: dict[str, Any], repo_path: str
             )
         )
     github = github_owner_repo(settings.repository)
-    if github and settings.launch.get("binder"):
-        links.append(LaunchLink("binder", "Launch on Binder", binder_url(*github, settings.branch, repo_path)))
+    gitlab = gitlab_project(settings.repository)
+    if settings.launch.get("binder") and gpu != "required":
+        if github:
+            links.append(LaunchLink("binder", "Launch on Binder", binder_url(*github, settings.branch, repo_path)))
+        elif gitlab:
+            url = binder_gitlab_url(gitlab, settings.branch, repo_path)
+            links.append(LaunchLink("binder", "Launch on Binder", url))
     if github and settings.launch.get("colab"):
         links.append(LaunchLink("colab", "Open in Colab", colab_url(*github, settings.branch, repo_path)))
     return links
+
+
+def launch_notes(settings: SiteSettings, gpu: str = "none") -> list[str]:
+    """Why a button the reader may look for is not there (plain text)."""
+    binder_host = github_owner_repo(settings.repository) or gitlab_project(settings.repository)
+    if gpu == "required" and settings.launch.get("binder") and binder_host:
+        return ["No Binder button: this notebook needs a GPU and Binder has none."]
+    return []

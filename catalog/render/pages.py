@@ -11,7 +11,7 @@ from typing import Any
 from ..model import Catalog, Record
 from ..results import NEVER_RUN, NotebookStatus, StatusMap
 from .document import Document
-from .launch import SiteSettings, launch_links
+from .launch import SiteSettings, launch_links, launch_notes
 from .markup import a, attr, external_a, markdown_html, markdown_inline, plain, safe_url, table, url_of
 from .tags import tags_of
 from .verdicts import failure_details, metrics_table
@@ -224,10 +224,12 @@ def launch_buttons(from_uri: str, record: Record, nb: dict[str, Any], settings: 
         buttons = [
             f'<a class="md-button kb-launch-{attr(link.service)}" href="{attr(safe_url(link.url))}">'
             f"{plain(link.label)}</a>"
-            for link in launch_links(settings, record.data, target)
+            for link in launch_links(settings, record.data, target, nb.get("gpu", "none"))
         ]
     buttons.append(f'<a class="md-button" href="{attr(download_href(from_uri, target))}" download>Download</a>')
-    return "<p>" + " ".join(buttons) + "</p>\n"
+    notes = launch_notes(settings, nb.get("gpu", "none")) if nb.get("launch", True) else []
+    why = "".join(f'<p class="kb-launch-note">{plain(note)}</p>\n' for note in notes)
+    return "<p>" + " ".join(buttons) + "</p>\n" + why
 
 
 def download_href(from_uri: str, notebook: str) -> str:

@@ -38,7 +38,9 @@ def checked_outputs(cell: dict[str, Any], mode: str) -> list[Any]:
     return []
 
 
-def notebook_fingerprint(usecase: Record, entry: dict[str, Any]) -> str:
+def notebook_fingerprint(usecase: Record, entry: dict[str, Any], environment_fingerprint: str = "") -> str:
+    """`environment_fingerprint`: that of the isolated environment the notebook runs in (declared
+    files, Python version, resolved versions; see envs.py); "" for the active environment."""
     digest = hashlib.sha256()
     mode = entry.get("nbval", "lax")
     notebook = read_notebook(usecase.folder / entry["path"])  # read once per build, shared with the rules
@@ -49,8 +51,10 @@ def notebook_fingerprint(usecase: Record, entry: dict[str, Any]) -> str:
     if usecase.data.get("metrics"):
         settings["metrics"] = usecase.data["metrics"]
     digest.update(json.dumps(settings, sort_keys=True).encode())
-    requirements = environment.get("requirements")
-    if requirements and (usecase.folder / requirements).is_file():
-        digest.update(Path(usecase.folder / requirements).read_bytes())
+    for name in (environment.get("requirements"), environment.get("conda")):
+        if name and (usecase.folder / name).is_file():
+            digest.update(Path(usecase.folder / name).read_bytes())
     digest.update(sanitize_rules())
+    if environment_fingerprint:
+        digest.update(environment_fingerprint.encode())
     return "sha256:" + digest.hexdigest()

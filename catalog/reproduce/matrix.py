@@ -67,7 +67,7 @@ def gitlab_pipeline(tasks: list[Task], batch: int = 1, image: str = "python:3.11
             # protected refs only, as in the parent pipeline (catalog/ci_audit.py checks both)
             **({"rules": [{"if": '$CI_COMMIT_REF_PROTECTED == "true"'}]} if tags else {}),
             "script": [
-                "pip install -e '.[notebooks]'",
+                "pip install -e .",  # catalog reproduce builds each use case's environment
                 f"catalog reproduce {job['usecases']} --gpu auto --results {job['results']}",
             ],
             "artifacts": {"when": "always", "paths": [job["results"]]},

@@ -1,4 +1,4 @@
-"""Declared metrics: what a notebook reports with `catalog.data.report_metric`, compared with the
+"""Declared metrics: what a notebook reports with `mlinfn_data.report_metric`, compared with the
 value and tolerance (or bound) its record declares. Numbers that jitter across hardware pass
 within their tolerance, where nbval's byte comparison would fail them."""
 
@@ -73,6 +73,6 @@ def metric_problem(result: dict[str, Any]) -> str:
     if result.get("measured") is None:
         return (
             f"metric {result['name']}: expected {expectation(result)}, but the notebook reported no finite value "
-            f'(add catalog.data.report_metric("{result["name"]}", value))'
+            f'(add mlinfn_data.report_metric("{result["name"]}", value))'
         )
     return f"metric {result['name']}: expected {expectation(result)}, measured {result['measured']:.6g}"

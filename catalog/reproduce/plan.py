@@ -34,18 +34,20 @@ def plan_runs(
     force: bool = False,
     gpu_available: bool = False,
     shard: tuple[int, int] = (1, 1),
+    environments: dict[str, str] | None = None,
 ) -> list[Task]:
     """Every selected notebook with what to do about it, in a stable order.
 
     A notebook is due unless the newest run of its current fingerprint passed. A due
     notebook that needs a GPU on a machine without one is skipped, never passed.
+    `environments`: use case id → fingerprint of the isolated environment it runs in.
     """
     tasks = []
     for usecase in sorted(catalog.usecases.values(), key=lambda r: r.id):
         if usecases and usecase.id not in usecases:
             continue
         for entry in usecase.data.get("notebooks", []):
-            fingerprint = notebook_fingerprint(usecase, entry)
+            fingerprint = notebook_fingerprint(usecase, entry, (environments or {}).get(usecase.id, ""))
             current = store.latest_for(usecase.id, entry["path"], fingerprint)
             if current and current["verdict"] == "passed" and not force:
                 action = "unchanged"

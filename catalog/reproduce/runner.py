@@ -17,8 +17,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .envs import missing_module_hint
 from .failures import cell_failure, locate, metric_failure, report_text
 from .hardware import describe_hardware
+from .isolation import Isolation
 from .metrics import compare, declared_metrics
 from .placement import describe_placement
 from .plan import Task
@@ -76,6 +78,7 @@ class RunContext:
     kernel: str = ""
     commit: str = ""
     environment: dict[str, Any] = field(default_factory=dict)
+    isolation: Isolation | None = None  # None: every notebook in the active environment (--env active)
 
     @classmethod
     def create(cls, root: Path, gpus: list[dict[str, Any]], kernel: str = "") -> RunContext:
@@ -94,7 +97,7 @@ class RunContext:
 
 
 def base_run(task: Task, context: RunContext, started: str) -> dict[str, Any]:
-    return {
+    run = {
         "started": started,
         "content_hash": task.fingerprint,
         "nbval": task.notebook.get("nbval", "lax"),
@@ -102,6 +105,11 @@ def base_run(task: Task, context: RunContext, started: str) -> dict[str, Any]:
         "commit": context.commit,
         **context.environment,
     }
+    isolated = context.isolation.environments.get(task.usecase.id) if context.isolation else None
+    if isolated is not None:  # what actually ran: the environment's interpreter and resolved packages
+        run.update(kernel=isolated.kernel_name, python=isolated.python_version, packages=isolated.packages)
+        run["environment"] = isolated.record()
+    return run
 
 
 def skipped_run(task: Task, context: RunContext, reason: str) -> dict[str, Any]:
@@ -120,6 +128,13 @@ def execute(task: Task, context: RunContext) -> dict[str, Any]:
     timeout = int(task.notebook.get("cell_timeout", 300))
     started, clock = utc_now(), time.perf_counter()
     run = base_run(task, context, started)
+    isolated = context.isolation.environments.get(task.usecase.id) if context.isolation else None
+    unbuilt = context.isolation.errors.get(task.usecase.id) if context.isolation else None
+    if unbuilt and isolated is None:
+        run.update(verdict="error", reason="its environment could not be built", duration_s=0.0)
+        run["error_excerpt"] = unbuilt[:4000]
+        return run
+    kernel = isolated.kernel_name if isolated else context.kernel
     sanitize = resources.files("catalog").joinpath("nbval_sanitize.cfg")
     with tempfile.TemporaryDirectory(prefix="kb-nbval-") as scratch, resources.as_file(sanitize) as sanitize_path:
         out = Path(scratch) / "report.json"
@@ -136,13 +151,16 @@ def execute(task: Task, context: RunContext) -> dict[str, Any]:
             str(sanitize_path),
             "--out",
             str(out),
-        ] + (["--kernel", context.kernel] if context.kernel else [])
+        ] + (["--kernel", kernel] if kernel else [])
         env = {
             **os.environ,
             "PYTHONHASHSEED": "0",
             "MLINFN_CATALOG_ROOT": str(context.root),
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         }
+        if isolated is not None:  # its kernel spec is found first; the setup cell installs nothing
+            env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(isolated.jupyter_path), env.get("JUPYTER_PATH")]))
+            env["MLINFN_SETUP_INSTALL"] = "0"
         # a notebook may run each cell up to its limit; the whole run gets that plus kernel start-up
         limit = timeout * max(1, _code_cells(notebook)) + 120
         try:
@@ -153,6 +171,7 @@ def execute(task: Task, context: RunContext) -> dict[str, Any]:
             run.update(_without_report("timeout", f"the whole run exceeded {limit} s", ""))
         if report is not None:
             run.update(judge(task, report))
+            _name_missing_requirement(run, task, context.root)
             run["peak_memory_mb"] = report.get("peak_memory_mb")
             run["cells"] = _cell_counts(report)
         elif done is not None:
@@ -167,6 +186,16 @@ def _without_report(verdict: str, summary: str, tail: str) -> dict[str, Any]:
     recorded = {"kind": "worker", "summary": summary, "report": report_text(failure)}
     fields: dict[str, Any] = {"verdict": verdict, "reason": summary, "failure": recorded}
     return fields | ({"error_excerpt": tail[:4000]} if tail else {})
+
+
+def _name_missing_requirement(run: dict[str, Any], task: Task, root: Path) -> None:
+    """A cell that raised ModuleNotFoundError: the reason names the requirements file to fix."""
+    exception = (run.get("failure") or {}).get("exception") or {}
+    hint = missing_module_hint(f"{exception.get('type')}: {exception.get('message')}", task.usecase, root)
+    if hint and run.get("reason"):
+        suffix = hint[hint.rindex(" (add it to ") :]
+        run["reason"] += suffix
+        run["failure"]["summary"] += suffix
 
 
 def _code_cells(path: Path) -> int:

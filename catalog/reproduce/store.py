@@ -209,7 +209,9 @@ def load_statuses(catalog: Catalog, path: Path) -> tuple[StatusMap, dict[tuple[s
     for usecase in catalog.usecases.values():
         for entry in usecase.data.get("notebooks", []):
             key = (usecase.id, entry["path"])
-            digest = notebook_fingerprint(usecase, entry)
+            latest = store.latest(*key)
+            environment = (latest or {}).get("environment") or {}  # its isolated environment, if it had one
+            digest = notebook_fingerprint(usecase, entry, environment.get("fingerprint", ""))
             statuses[key] = status_from_run(current_run(store.history(*key), digest), digest)
             history[key] = store.history(*key)
     return statuses, history
