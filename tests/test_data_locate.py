@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from mlinfn_data.download import FetchError, file_spec
 from mlinfn_data.locate import dataset_record
 
@@ -49,7 +48,7 @@ def test_record_from_the_raw_repository_then_offline_from_the_cache(
     with static_server(outside / "served") as base:
         monkeypatch.setenv("MLINFN_RECORDS_URL", f"{base}/raw/")
         online = file_spec(DIGITS, "digits.csv.gz")
-        with pytest.raises(FetchError, match="lists no file 'nope.csv'"):
+        with pytest.raises(FetchError, match=r"lists no file 'nope\.csv'"):
             file_spec(DIGITS, "nope.csv")
     assert file_spec(DIGITS, "digits.csv.gz") == online  # the server is gone: the kept record
 
