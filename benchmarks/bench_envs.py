@@ -66,6 +66,22 @@ def ensure_times(root: Path, envs: Path, usecase: str, repeat: int) -> tuple[flo
     return cold, warm
 
 
+def kernel_start(name: str, jupyter_path: str | None) -> float:
+    """Seconds from starting kernel `name` until it answers (what nbval waits for per notebook)."""
+    from jupyter_client.manager import start_new_kernel
+
+    if jupyter_path:
+        os.environ["JUPYTER_PATH"] = jupyter_path
+    else:
+        os.environ.pop("JUPYTER_PATH", None)
+    started = time.perf_counter()
+    manager, client = start_new_kernel(kernel_name=name, startup_timeout=120)
+    elapsed = time.perf_counter() - started
+    client.stop_channels()
+    manager.shutdown_kernel(now=True)
+    return elapsed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
@@ -94,6 +110,21 @@ def main() -> int:
     for usecase, cold, warm, cli in rows:
         print(f"{usecase} | {cold:.2f} s | {warm * 1000:.1f} ms | {cli:.2f} s")
 
+    # the per-notebook difference isolation makes: whose kernel starts (alternated, same load)
+    sys.path.insert(0, str(REPO))
+    from catalog.reproduce.envs import declaration_of, existing
+
+    record = load_catalog(root).usecases[cpu[0]]
+    isolated_env = existing(declaration_of(record, root), args.work / f"envs-{cpu[0]}")  # type: ignore[arg-type]
+    assert isolated_env is not None
+    starts: dict[str, list[float]] = {"active": [], "isolated": []}
+    for _ in range(max(5, args.repeat)):
+        starts["active"].append(kernel_start("python3", None))
+        starts["isolated"].append(kernel_start(isolated_env.kernel_name, str(isolated_env.jupyter_path)))
+    print("\nkernel start until it answers, median of", len(starts["active"]), "alternated:")
+    print(f"active environment's kernel:   {statistics.median(starts['active']):.2f} s")
+    print(f"isolated environment's kernel: {statistics.median(starts['isolated']):.2f} s")
+
     results = str(args.work / "results.json")
     base = [CATALOG, "reproduce", *cpu, "--root", str(root), "--results", results, "--gpu", "no", "--force"]
     first_isolated, _ = timed([*base, "--env", "isolated"], env)  # builds the shared environment
@@ -103,6 +134,17 @@ def main() -> int:
             runs[mode].append(timed([*base, "--env", mode], env)[0])
     unchanged, out = timed([*base[:-1], "--env", "isolated"], env)  # no --force: nothing is due
     assert "0 notebook(s) executed" in out, out
+    planning = {"active": [], "isolated": []}  # nothing due: what choosing and reusing costs per run
+    timed([*base[:-1], "--env", "active"], env)  # records active-mode passes, so both runs have nothing due
+    for _ in range(args.repeat):
+        for mode in ("active", "isolated"):
+            took, out = timed([*base[:-1], "--env", mode], env)
+            assert "0 notebook(s) executed" in out, out
+            planning[mode].append(took)
+    print(
+        f"unchanged run, nothing due: active {statistics.median(planning['active']):.2f} s, "
+        f"isolated {statistics.median(planning['isolated']):.2f} s"
+    )
     active, isolated = statistics.median(runs["active"]), statistics.median(runs["isolated"])
     print(f"\n{len(cpu)} CPU use cases, every notebook run (--force), median of {args.repeat}:")
     print(f"--env active:            {active:.2f} s")
@@ -116,6 +158,8 @@ def main() -> int:
                 "create": {u: {"cold_s": c, "warm_s": w, "cli_warm_s": k} for u, c, w, k in rows},
                 "reproduce": {"active_s": active, "isolated_warm_s": isolated, "isolated_cold_s": first_isolated},
                 "unchanged_s": unchanged,
+                "unchanged_median_s": {m: statistics.median(v) for m, v in planning.items()},
+                "kernel_start_s": {m: statistics.median(v) for m, v in starts.items()},
             },
             indent=1,
         )
