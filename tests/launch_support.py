@@ -4,22 +4,18 @@ for the repository and the site, and nbval run against a kernel of such an envir
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from catalog.reproduce.envs import uv_binary, uv_settings
 
+from .chromium import serve
 from .conftest import REPO
 
 TREE = ("usecases", "datasets", "seminars", "events", "packages", "binder", "mkdocs.yml")
@@ -62,23 +58,7 @@ def source_repository(target: Path) -> Path:
     return target
 
 
-@contextlib.contextmanager
-def static_server(folder: Path) -> Iterator[str]:
-    """http://127.0.0.1:PORT serving `folder` (git's dumb HTTP protocol included)."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+static_server = serve  # http://127.0.0.1:PORT serving a folder (git's dumb HTTP protocol included)
 
 
 def run_nbval(notebook: Path, kernel: str, jupyter_path: Path, env: dict[str, str], out: Path) -> dict[str, Any]:

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import os
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,33 +10,12 @@ import pytest
 
 from catalog.render.launch import nbgitpuller_url
 
-CHROMIUM = Path("/usr/bin/chromium")
+from .chromium import chromium, require_chromium, serve
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-if not CHROMIUM.exists():
-    if os.environ.get("KB_REQUIRE_BROWSER"):
-        raise RuntimeError("KB_REQUIRE_BROWSER is set but /usr/bin/chromium is missing (apt-get install chromium)")
-    pytest.skip("Debian chromium is not installed (/usr/bin/chromium)", allow_module_level=True)
-
+require_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve_folder(folder: Path) -> Iterator[str]:
-    """A built site served from 127.0.0.1 on a free port; yields its base URL."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
+serve_folder = serve  # a built site on 127.0.0.1 (other browser modules use it under this name)
 
 
 @pytest.fixture(scope="module")
@@ -52,22 +26,8 @@ def server(fixture_site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--headless",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture
