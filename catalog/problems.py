@@ -52,6 +52,7 @@ CODES: dict[str, str] = {
     "KB213": "file named by the record is missing",
     "KB214": "binder/ is out of date with the CPU use cases' requirements",
     "KB250": "scaffold placeholder not replaced",
+    "KB251": "notebook installs packages at run time",
     "KB240": "notebook over a size, cell-count or nesting limit",
     "KB241": "notebook does not match nbformat's schema",
     "KB242": "notebook kernel metadata has the wrong type",

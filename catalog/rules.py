@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from typing import Any
 
 from .discover import SEMINAR_UNDATED_FOLDER
@@ -15,6 +16,7 @@ from .problems import Problem, Severity
 from .proof_rules import proof_problems
 from .provenance import check_provenance_sources
 from .reproduce.metrics import declared_metrics
+from .reproduce.setup_cell import MARKER as SETUP_MARKER
 
 PUBLIC_ACCESS = ("open", "registration")
 USECASE_CONTENT_FIELDS = ("notebooks", "datasets", "environment", "metrics", "data")
@@ -176,6 +178,8 @@ def check_usecase_content(record: Record, catalog: Catalog) -> list[Problem]:
     for index, notebook in enumerate(notebooks):
         found = check_notebook(record, index, notebook["path"])
         problems += found or proof_problems(record, index, notebook, declared_metrics(data, notebook))
+        if not found:
+            problems += shell_install_problems(record, index, notebook["path"])
     requirements = (data.get("environment") or {}).get("requirements")
     if requirements:
         problems += check_inside_folder(record, requirements, ("environment", "requirements"), "requirements file")
@@ -226,6 +230,38 @@ def check_notebook(record: Record, index: int, relative: str) -> list[Problem]:
         _problem(record, defect.code, f"notebook {relative!r}: {defect.message}", parts, defect.hint)
         for defect in notebook.defects
     ]
+
+
+# `!pip install x`, `%pip install x`, `!conda install`, `%uv pip install`, ... at the start of a line
+_SHELL_INSTALL = re.compile(r"^[ \t]*[!%][ \t]*(?:pip3?|conda|mamba|uv(?:[ \t]+pip)?)[ \t]+install\b.*$", re.M)
+
+
+def shell_install_problems(record: Record, index: int, relative: str) -> list[Problem]:
+    """Installs from inside a notebook that CI runs: the environment comes from requirements.txt
+    (a run-time install bypasses the use case's environment and leaves pip.log in the folder).
+    The generated setup cell, which installs only what a hub or Colab lacks, is not one of them."""
+    notebook = read_notebook(record.folder / relative)
+    problems = []
+    for number, cell in enumerate(notebook.code_cells(), start=1):
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        if text.startswith(SETUP_MARKER):
+            continue
+        found = _SHELL_INSTALL.search(text)
+        if found:
+            problems.append(
+                _problem(
+                    record,
+                    "KB251",
+                    f"notebook {relative!r}, code cell {number}: installs packages at run time "
+                    f"({found.group().strip()[:80]})",
+                    ("notebooks", index, "path"),
+                    f"list the packages in {record.folder.name}/requirements.txt and remove the line "
+                    "(catalog env setup-cells writes a setup cell for hubs and Colab)",
+                    Severity.WARNING,
+                )
+            )
+    return problems
 
 
 def seminar_date(record: Record) -> dt.date | None:
