@@ -56,18 +56,9 @@ def notebook(rng: random.Random, title: str) -> str:
             "outputs": [{"output_type": "stream", "name": "stdout", "text": [f"{value + 1}\n"]}],
         },
     ]
-    return json.dumps(
-        {
-            "cells": cells,
-            "nbformat": 4,
-            "nbformat_minor": 5,
-            "metadata": {
-                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                "language_info": {"name": "python"},
-            },
-        },
-        indent=1,
-    )
+    from catalog.scaffold import python_notebook
+
+    return json.dumps(python_notebook(cells), indent=1)
 
 
 def person(rng: random.Random, i: int) -> str:

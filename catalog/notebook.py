@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -66,8 +67,6 @@ def read_notebook(path: Path) -> Notebook:
 
 @lru_cache(maxsize=4096)
 def _read(path: Path, _mtime: int, size: int, _inode: int, mode: int) -> Notebook:
-    import stat
-
     if stat.S_ISLNK(mode):
         return Notebook(
             path,

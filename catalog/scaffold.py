@@ -9,6 +9,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .model import Catalog
 from .rules import PLACEHOLDER
@@ -45,7 +46,7 @@ def author_name(root: Path) -> str:
 
 
 def notebook_template(title: str) -> str:
-    cells = [
+    cells: list[dict[str, Any]] = [
         {
             "cell_type": "markdown",
             "id": "about",
@@ -93,7 +94,12 @@ def notebook_template(title: str) -> str:
             ],
         },
     ]
-    notebook = {
+    return json.dumps(python_notebook(cells), indent=1) + "\n"
+
+
+def python_notebook(cells: list[dict[str, Any]]) -> dict[str, Any]:
+    """An nbformat 4.5 notebook with a Python 3 kernel around the given cells."""
+    return {
         "cells": cells,
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -102,7 +108,6 @@ def notebook_template(title: str) -> str:
             "language_info": {"name": "python"},
         },
     }
-    return json.dumps(notebook, indent=1) + "\n"
 
 
 def new_usecase(catalog: Catalog, ident: str, dataset: str | None) -> Scaffold:

@@ -45,7 +45,8 @@ def _link(path: Path, root: Path) -> Problem:
 def cache_problems(root: Path, files: set[str] | None = None) -> list[Problem]:
     """Files under `.cache/` that are committed (or, with `files`, among those given)."""
     if files is None:
-        files = set(_tracked(root, CACHE_FOLDER))
+        # a committed file is checked out: without the folder there is nothing to ask git about
+        files = set(_tracked(root, CACHE_FOLDER)) if (root / CACHE_FOLDER).exists() else set()
     return [
         Problem(
             "KB011",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,17 @@ def base_catalog(tmp_path: Path) -> Path:
     root = tmp_path / "kb"
     shutil.copytree(BASE_CATALOG, root)
     return root
+
+
+def latest(results: Path) -> dict[str, dict]:
+    """The newest run of each use case in a results store, after checking the store's schema."""
+    import jsonschema
+
+    from catalog.schema_check import load_schema
+
+    doc = json.loads(results.read_text())
+    jsonschema.Draft202012Validator(load_schema("results")).validate(doc)
+    return {key.split("/")[0]: entry["history"][-1] for key, entry in doc["notebooks"].items()}
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

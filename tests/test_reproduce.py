@@ -9,24 +9,16 @@ import subprocess
 import time
 from pathlib import Path
 
-import jsonschema
 import pytest
 import yaml
 
 from catalog.reproduce import hardware
 from catalog.reproduce.store import HISTORY_LIMIT, ResultsStore, read_store, write_store
-from catalog.schema_check import load_schema
 
-from .conftest import FIXTURES, REPO
+from .conftest import FIXTURES, REPO, latest
 
 pytestmark = pytest.mark.slow
 REPRO = FIXTURES / "reproduce"
-
-
-def latest(results: Path) -> dict[str, dict]:
-    doc = json.loads(results.read_text())
-    jsonschema.Draft202012Validator(load_schema("results")).validate(doc)
-    return {key.split("/")[0]: entry["history"][-1] for key, entry in doc["notebooks"].items()}
 
 
 @pytest.fixture(scope="module")

@@ -12,15 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 from catalog import load_catalog
 from catalog.render.dashboard import dashboard_page
 from catalog.reproduce.store import ResultsStore, load_statuses, read_store, write_store
-from catalog.schema_check import load_schema
 
-from .conftest import FIXTURES, REPO, TESTS, build
+from .conftest import FIXTURES, REPO, TESTS, build, latest
 
 pytestmark = pytest.mark.slow
 VERDICTS = FIXTURES / "verdicts"
@@ -34,12 +32,6 @@ def reproduce(root: Path, results: Path, *args: str) -> subprocess.CompletedProc
         text=True,
         timeout=300,
     )
-
-
-def latest(results: Path) -> dict[str, dict]:
-    doc = json.loads(results.read_text())
-    jsonschema.Draft202012Validator(load_schema("results")).validate(doc)
-    return {key.split("/")[0]: entry["history"][-1] for key, entry in doc["notebooks"].items()}
 
 
 @pytest.fixture(scope="module")
