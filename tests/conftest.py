@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,15 @@ def base_catalog(tmp_path: Path) -> Path:
     root = tmp_path / "kb"
     shutil.copytree(BASE_CATALOG, root)
     return root
+
+
+def check_golden(name: str, text: str) -> None:
+    path = TESTS / "golden" / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        # rewriting the expectation in CI would make the test pass whatever the output
+        assert not os.environ.get("CI"), "UPDATE_GOLDEN is for a developer's machine, never CI"
+        path.write_text(text)
+    assert text == path.read_text(), f"{name} differs; rerun with UPDATE_GOLDEN=1 and review the diff"
 
 
 def latest(results: Path) -> dict[str, dict]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,7 +15,7 @@ from catalog.render.notebooks import display_notebook, mark_outputs_unsearchable
 from catalog.render.pages import dataset_page, seminar_page, usecase_page
 from catalog.results import NotebookStatus
 
-from .conftest import FIXTURES, TESTS
+from .conftest import FIXTURES, TESTS, check_golden
 
 GOLDEN = TESTS / "golden"
 SETTINGS = SiteSettings.from_mapping(
@@ -27,15 +26,6 @@ SETTINGS = SiteSettings.from_mapping(
 @pytest.fixture(scope="module")
 def site_catalog():
     return load_catalog(FIXTURES / "site")
-
-
-def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        # rewriting the expectation in CI would make the test pass whatever the output
-        assert not os.environ.get("CI"), "UPDATE_GOLDEN is for a developer's machine, never CI"
-        path.write_text(text)
-    assert text == path.read_text(), f"{name} differs; rerun with UPDATE_GOLDEN=1 and review the diff"
 
 
 def test_golden_usecase_page(site_catalog) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
+
+import pytest
 
 from catalog import load_catalog
 from catalog.rules import PUBLIC_ACCESS
 
-from .conftest import REPO, snapshot
+from .conftest import REPO, check_golden, snapshot
 
 
 def test_shipped_catalog_validates_strictly() -> None:
@@ -54,14 +57,20 @@ def test_usage_errors_exit_2_without_traceback(tmp_path) -> None:
     assert done.returncode == 2 and "Traceback" not in done.stderr
 
 
-def test_shipped_site_builds_strictly(tmp_path) -> None:
+@pytest.fixture(scope="module")
+def shipped_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The README's first command's last step: the shipped catalog as a site, with --strict."""
-    import json
-
-    site = tmp_path / "site"
+    site = tmp_path_factory.mktemp("shipped") / "site"
     done = subprocess.run(["catalog", "build", "-d", str(site)], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "WARNING" not in done.stderr
+    return site
+
+
+def test_shipped_site_builds_strictly(shipped_site: Path) -> None:
+    import json
+
+    site = shipped_site
     catalog = load_catalog(REPO)
     for record in catalog.all_records():
         folder = {"usecase": "usecases", "dataset": "datasets", "event": "events"}.get(record.kind)
@@ -79,3 +88,33 @@ def test_shipped_site_builds_strictly(tmp_path) -> None:
             assert verdict not in ("failed", "error", "timeout"), (usecase.id, nb["path"], verdict)
             if nb.get("gpu") == "required":
                 assert verdict in ("skipped", "passed", "never-run") and "needs a GPU" in page
+
+
+# Entries whose text comes from records alone (not from today's date or hand-written docs pages):
+# their text is compared too, as a digest.
+RECORD_DERIVED = ("usecases/", "datasets/", "seminars/", "events/", "tags/")
+
+
+def site_outline(site: Path) -> dict[str, list]:
+    """The page set and the search entries of a built site, in a form a reviewer can diff."""
+    import hashlib
+    import json
+
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    entries = []
+    for entry in json.loads((site / "search" / "search_index.json").read_text())["docs"]:
+        row = [entry["location"], entry["title"]]
+        if entry["location"].startswith(RECORD_DERIVED):
+            row.append(hashlib.sha256(entry["text"].encode()).hexdigest()[:16])
+        entries.append(row)
+    return {"pages": pages, "search": entries}
+
+
+def test_shipped_site_has_the_same_pages_and_search_entries(shipped_site: Path) -> None:
+    """Restructuring the code must not change the site: the page set and the search entries
+    (location, title, and a digest of the text of record-derived entries) match the golden file.
+    An intended change updates it with UPDATE_GOLDEN=1 (never in CI) and shows in the diff."""
+    import json
+
+    text = json.dumps(site_outline(shipped_site), indent=1, ensure_ascii=False) + "\n"
+    check_golden("shipped-site.json", text)
