@@ -25,6 +25,7 @@ from .http import HttpPolicy, new_session, request_with_retries
 from .loader import json_path
 from .model import Catalog, Record
 from .netguard import AddressRefused
+from .urls import arxiv_url, doi_url
 
 CONFIRM_RUNS = 3
 HISTORY_LIMIT = 10
@@ -66,9 +67,9 @@ def record_urls(record: Record) -> list[LinkUse]:
             if value.startswith("https://") and key != "$schema" and "sources" not in parts:
                 found.append(LinkUse(value, record.file, json_path(parts)))
             elif key == "doi":
-                found.append(LinkUse(f"https://doi.org/{value}", record.file, json_path(parts)))
+                found.append(LinkUse(doi_url(value), record.file, json_path(parts)))
             elif key == "arxiv":
-                found.append(LinkUse(f"https://arxiv.org/abs/{value}", record.file, json_path(parts)))
+                found.append(LinkUse(arxiv_url(value), record.file, json_path(parts)))
 
     walk(record.data, ())
     return found

@@ -39,7 +39,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 from .links import read_history
-from .model import Catalog
+from .model import KIND_FOLDERS, Catalog
 from .problems import Problem, format_text
 from .render.document import Document
 from .render.launch import SiteSettings
@@ -49,15 +49,10 @@ from .render.search import search_entries
 from .render.site import render_site
 from .reproduce.store import StoreError, load_statuses
 from .tree import symlink_problems
+from .urls import IN_NAV
 from .validate import load_catalog
 
 log = logging.getLogger("mkdocs.plugins.kb")
-
-# Index pages stay in the navigation; record, tag and notebook pages are reached through them
-# (a global nav of thousands of records would be copied into every page).
-IN_NAV = frozenset(
-    {"index.md", "usecases/index.md", "datasets/index.md", "seminars/index.md", "events/index.md", "reproducibility.md"}
-)
 
 
 class CatalogSettings(base.Config):
@@ -185,7 +180,7 @@ class KnowledgeBasePlugin(BasePlugin[PluginOptions]):
             link_history,
         )
         gc.freeze()  # see on_files
-        for folder in ("usecases", "datasets", "seminars", "events"):
+        for folder in KIND_FOLDERS.values():
             if (root / folder).is_dir() and str(root / folder) not in config.watch:
                 config.watch.append(str(root / folder))
         return config

@@ -15,7 +15,8 @@ from catalog.render.events import event_page, events_index
 from catalog.render.home import compiled_minutes_page, home_page
 from catalog.render.launch import SiteSettings
 from catalog.render.listings import seminars_index
-from catalog.render.pages import page_uri, seminar_page, usecase_page
+from catalog.render.pages import seminar_page, usecase_page
+from catalog.urls import page_uri
 
 from .conftest import REPO
 

@@ -148,8 +148,8 @@ def test_every_dataset_jsonld_expands_and_meets_google_dataset_guidance() -> Non
     from pyld import jsonld
 
     from catalog.render.launch import SiteSettings
-    from catalog.render.pages import page_uri
     from catalog.render.site import render_site
+    from catalog.urls import page_uri
 
     catalog = load_catalog(REPO)
     site = render_site(catalog, SiteSettings.from_mapping({}, SITE_URL), {}, dt.date(2026, 11, 28))
@@ -180,7 +180,7 @@ def test_every_dataset_jsonld_expands_and_meets_google_dataset_guidance() -> Non
 def dataset_doc(site, catalog, ident: str) -> dict[str, object]:
     import extruct
 
-    from catalog.render.pages import page_uri
+    from catalog.urls import page_uri
 
     html = site.documents[page_uri(catalog.datasets[ident])].body
     return extruct.extract(html, syntaxes=["json-ld"], uniform=True)["json-ld"][0]

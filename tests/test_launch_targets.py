@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from catalog.reproduce.binder import needs_gpu
+from catalog.urls import notebook_uri
 from catalog.validate import load_catalog
 
 from .conftest import REPO
@@ -23,7 +24,7 @@ from .launch_support import add_kernel, failures, make_venv, run_nbval, source_r
 pytestmark = pytest.mark.slow
 CATALOG = load_catalog(REPO)
 CPU_NOTEBOOKS = sorted(
-    f"usecases/{u.id}/{n['path']}"
+    notebook_uri(u.id, n["path"])
     for u in CATALOG.usecases.values()
     if not needs_gpu(u)
     for n in u.data.get("notebooks", [])

@@ -14,9 +14,8 @@ import referencing
 
 from catalog import load_catalog
 from catalog.render.launch import nbgitpuller_url
-from catalog.render.markup import url_of
-from catalog.render.pages import page_uri
 from catalog.schema_check import load_schema
+from catalog.urls import page_uri, url_of
 
 from .conftest import FIXTURES, build, copy_site_fixture, snapshot
 

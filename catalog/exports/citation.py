@@ -7,6 +7,7 @@ import re
 
 from ..model import Record
 from ..render.launch import SiteSettings
+from ..urls import absolute_url, orcid_url, page_uri, repository_url, usecase_folder
 from .people import Creator, creators_of
 
 _BIBTEX_BRACES = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
@@ -50,9 +51,9 @@ def bibtex_entry(record: Record, settings: SiteSettings) -> str:
         fields["year"] = date[:4]
         fields["date"] = date
     if settings.site_url:
-        fields["url"] = f"{settings.site_url.rstrip('/')}/usecases/{record.id}/"
+        fields["url"] = absolute_url(settings.site_url, page_uri(record))
     elif settings.repository:
-        fields["url"] = f"{settings.repository}/tree/{settings.branch}/usecases/{record.id}"
+        fields["url"] = repository_url(settings.repository, settings.branch, usecase_folder(record.id))
     if data.get("license"):
         fields["note"] = "License: " + _bibtex_text(data["license"])
     body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields.items())
@@ -74,7 +75,7 @@ def _cff_author(who: Creator) -> list[str]:
     if who.affiliation:
         lines.append(f"    affiliation: {q(who.affiliation)}")
     if who.orcid:
-        lines.append(f'    orcid: "https://orcid.org/{who.orcid}"')
+        lines.append(f"    orcid: {q(orcid_url(who.orcid))}")
     return lines
 
 
@@ -97,7 +98,7 @@ def citation_cff(record: Record, settings: SiteSettings) -> str:
     if settings.repository:
         lines.append(f"repository-code: {json.dumps(settings.repository)}")
     if settings.site_url:
-        lines.append(f"url: {json.dumps(settings.site_url.rstrip('/') + f'/usecases/{record.id}/')}")
+        lines.append(f"url: {json.dumps(absolute_url(settings.site_url, page_uri(record)))}")
     if record_date(record):
         lines.append(f"date-released: {json.dumps(record_date(record))}")
     keywords = [*data["techniques"], data["domain"], *data.get("tags", [])]

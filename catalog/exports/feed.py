@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 from ..model import Catalog, Record
 from ..rules import seminar_date
+from ..urls import FEED, page_uri, url_of
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -42,17 +43,15 @@ def atom_feed(catalog: Catalog, site_url: str, limit: int = 50) -> bytes:
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     ET.SubElement(feed, f"{{{ATOM}}}title").text = "ML_INFN knowledge base: new seminars and use cases"
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = _id(base, "feed.xml")
-    ET.SubElement(feed, f"{{{ATOM}}}link", href=f"{base}/feed.xml" if base else "feed.xml", rel="self")
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = _id(base, FEED)
+    ET.SubElement(feed, f"{{{ATOM}}}link", href=f"{base}/{FEED}" if base else FEED, rel="self")
     ET.SubElement(feed, f"{{{ATOM}}}link", href=f"{base}/" if base else "./", rel="alternate", type="text/html")
     newest = dated[0][0] if dated else dt.date(2024, 1, 1)
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = f"{newest.isoformat()}T00:00:00Z"
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = "ML_INFN"
     for day, record in dated[:limit]:
-        path = (
-            f"usecases/{record.id}/" if record.kind == "usecase" else f"seminars/{record.path.parent.name}/{record.id}/"
-        )
+        path = url_of(page_uri(record))
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         ET.SubElement(entry, f"{{{ATOM}}}title").text = record.title
         ET.SubElement(entry, f"{{{ATOM}}}id").text = _id(base, path)

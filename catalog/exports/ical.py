@@ -9,6 +9,7 @@ import icalendar
 
 from ..model import Catalog
 from ..rules import seminar_date
+from ..urls import absolute_url, page_uri
 
 PRODID = "-//ML_INFN//knowledge base seminars//EN"
 SERIES_TIMEZONE = "Europe/Rome"
@@ -44,7 +45,7 @@ def seminars_ics(catalog: Catalog, site_url: str = "", now: dt.datetime | None =
         if description:
             event.add("description", description)
         if site_url:
-            event.add("url", f"{site_url.rstrip('/')}/seminars/{record.path.parent.name}/{record.id}/")
+            event.add("url", absolute_url(site_url, page_uri(record)))
         cal.add_component(event)
     cal.add_missing_timezones()
     if not cal.subcomponents:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..model import Record
+from ..urls import doi_url, orcid_url, ror_url
 from .people import Creator, creators_of
 
 SPDX_URL = "https://spdx.org/licenses/{}.html"
@@ -35,13 +36,13 @@ def schema_org_creator(who: Creator) -> dict[str, Any]:
     if who.organization:
         org: dict[str, Any] = {"@type": "Organization", "name": who.name}
         if who.ror:
-            org["identifier"] = f"https://ror.org/{who.ror}"
+            org["identifier"] = ror_url(who.ror)
         return org
     person: dict[str, Any] = {"@type": "Person", "name": who.name, "familyName": who.family}
     if who.given:
         person["givenName"] = who.given
     if who.orcid:
-        person["identifier"] = f"https://orcid.org/{who.orcid}"
+        person["identifier"] = orcid_url(who.orcid)
     if who.affiliation:
         person["affiliation"] = {"@type": "Organization", "name": who.affiliation}
     return person
@@ -56,8 +57,7 @@ def dataset_jsonld(record: Record, page_url: str = "") -> dict[str, Any]:
         "description": data.get("description") or data["summary"],
     }
     if data.get("doi"):
-        doc["identifier"] = f"https://doi.org/{data['doi']}"
-        doc["sameAs"] = f"https://doi.org/{data['doi']}"
+        doc["identifier"] = doc["sameAs"] = doi_url(data["doi"])
     if data.get("landing_page"):
         doc["url"] = data["landing_page"]
     elif page_url:

@@ -5,16 +5,17 @@ from __future__ import annotations
 from ..model import Catalog
 from ..reproduce.metrics import declared_metrics
 from ..results import NEVER_RUN, StatusMap
+from ..urls import REPRODUCIBILITY, page_uri
 from .document import Document
 from .markup import a, attr, plain, table
-from .pages import badge, page_uri
+from .pages import badge
 from .verdicts import failure_details, history_svg, metric_rows
 
 History = dict[tuple[str, str], list[dict[str, object]]]
 
 
 def dashboard_page(catalog: Catalog, statuses: StatusMap, history: History) -> Document:
-    uri = "reproducibility.md"
+    uri = REPRODUCIBILITY
     doc = Document("Reproducibility", {"kb_kind": "dashboard"})
     doc.heading(1, "Reproducibility")
     doc.add(

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from ..events import sort_key, when_text
 from ..model import Catalog, Record
+from ..urls import listing_uri, page_uri
 from .document import Document
 from .markup import a, external_a, plain
-from .pages import bullets, imported_note, page_uri, properties, provenance_note, record_link, tags_line
+from .pages import bullets, imported_note, properties, provenance_note, record_link, tags_line
 
 KIND_LABELS = {"hackathon": "Hackathon", "school": "School", "workshop": "Workshop"}
 FORMAT_LABELS = {"virtual": "virtual", "in-person": "in person", "hybrid": "hybrid"}
@@ -73,7 +74,7 @@ def exercise_line(uri: str, exercise: dict[str, object], catalog: Catalog) -> st
 
 
 def events_index(catalog: Catalog) -> Document:
-    uri = "events/index.md"
+    uri = listing_uri("event")
     doc = Document("Events", {"kb_kind": "listing"})
     doc.heading(1, "Events")
     events = sorted(catalog.events.values(), key=sort_key, reverse=True)

@@ -8,9 +8,12 @@ from collections import Counter
 
 from ..model import Catalog, Record
 from ..rules import seminar_date
+from ..urls import HOME, MINUTES, listing_uri, page_uri
 from .document import Document
-from .markup import a, attr, markdown_html, markdown_inline, plain
-from .pages import bullets, page_uri, reference_line, seminar_when
+from .markup import a, attr, href, markdown_html, markdown_inline, plain
+from .pages import bullets, reference_line, seminar_when
+
+COUNTED = {"usecase": "use cases", "dataset": "datasets", "seminar": "seminars", "event": "events"}
 
 
 def bar_chart_svg(title: str, counts: dict[str, int], width: int = 560) -> str:
@@ -50,17 +53,19 @@ def seminars_per_year(catalog: Catalog) -> dict[str, int]:
 
 
 def home_page(catalog: Catalog, today: dt.date) -> Document:
-    uri = "index.md"
+    uri = HOME
     doc = Document("ML_INFN knowledge base", {"kb_kind": "home"})
     doc.heading(1, "ML_INFN knowledge base")
     doc.add(
         "<p>Machine-learning <strong>use cases</strong> with notebooks that CI re-runs, the public "
         "<strong>datasets</strong> they use, and the <strong>seminars</strong> of the ML_INFN national series "
         "with their minutes.</p>\n",
-        f'<div class="kb-counts"><a href="usecases/"><strong>{len(catalog.usecases)}</strong> use cases</a>'
-        f'<a href="datasets/"><strong>{len(catalog.datasets)}</strong> datasets</a>'
-        f'<a href="seminars/"><strong>{len(catalog.seminars)}</strong> seminars</a>'
-        f'<a href="events/"><strong>{len(catalog.events)}</strong> events</a></div>\n',
+        '<div class="kb-counts">'
+        + "".join(
+            f'<a href="{href(uri, listing_uri(kind))}"><strong>{len(catalog.records[kind])}</strong> {noun}</a>'
+            for kind, noun in COUNTED.items()
+        )
+        + "</div>\n",
     )
     dated = sorted(((d, r) for r in catalog.seminars.values() if (d := seminar_date(r))), key=lambda p: p[0])
     upcoming = [(d, r) for d, r in dated if d >= today][:5]
@@ -70,7 +75,7 @@ def home_page(catalog: Catalog, today: dt.date) -> Document:
     doc.heading(2, "Latest seminars")
     doc.add(
         _seminar_list(uri, latest)
-        or f"<p><em>No dated seminars yet; see {a(uri, 'seminars/index.md', 'all seminars')}.</em></p>\n"
+        or f"<p><em>No dated seminars yet; see {a(uri, listing_uri('seminar'), 'all seminars')}.</em></p>\n"
     )
     if catalog.events:
         from ..events import sort_key
@@ -80,7 +85,7 @@ def home_page(catalog: Catalog, today: dt.date) -> Document:
         events = sorted(catalog.events.values(), key=sort_key, reverse=True)
         doc.add(
             bullets([f"{a(uri, page_uri(e), plain(e.title))} — {plain(event_when(e.data))}" for e in events[:8]]),
-            f"<p>{a(uri, 'events/index.md', 'All events')}</p>\n",
+            f"<p>{a(uri, listing_uri('event'), 'All events')}</p>\n",
         )
     recent = sorted(
         (r for r in catalog.usecases.values() if r.data.get("created")),
@@ -104,7 +109,7 @@ def _seminar_list(uri: str, pairs: list[tuple[dt.date, Record]]) -> str:
 
 def compiled_minutes_page(catalog: Catalog) -> Document:
     """Every suggestion from the audience, by seminar and by topic, and what each discussion was."""
-    uri = "seminars/minutes.md"
+    uri = MINUTES
     doc = Document("Compiled minutes", {"kb_kind": "minutes"})
     doc.heading(1, "Compiled minutes")
     with_minutes = sorted(

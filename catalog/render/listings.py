@@ -8,9 +8,10 @@ from collections.abc import Callable
 
 from ..model import Catalog, Record
 from ..results import NEVER_RUN, StatusMap
+from ..urls import FEED, MINUTES, SEMINARS_ICS, TAGS_INDEX, listing_uri, page_uri
 from .document import Document
 from .markup import a, attr, file_href, href, plain
-from .pages import UNDATED_ANCHOR, bullets, page_uri, seminar_when, usecase_facets
+from .pages import UNDATED_ANCHOR, bullets, seminar_when, usecase_facets
 from .tags import Tag, tag_index
 
 FacetFn = Callable[[Record], dict[str, list[str]]]
@@ -90,7 +91,7 @@ def people_of(record: Record) -> list[str]:
 
 
 def usecases_index(catalog: Catalog, statuses: StatusMap) -> Document:
-    uri = "usecases/index.md"
+    uri = listing_uri("usecase")
 
     def describe(record: Record) -> str:
         data = record.data
@@ -129,7 +130,7 @@ def dataset_facets(record: Record) -> dict[str, list[str]]:
 
 
 def datasets_index(catalog: Catalog) -> Document:
-    uri = "datasets/index.md"
+    uri = listing_uri("dataset")
 
     def describe(record: Record) -> str:
         data = record.data
@@ -160,7 +161,7 @@ def seminar_facets(record: Record) -> dict[str, list[str]]:
 
 
 def seminars_index(catalog: Catalog) -> Document:
-    uri = "seminars/index.md"
+    uri = listing_uri("seminar")
     by_year: dict[str, list[Record]] = {}
     for record in catalog.seminars.values():
         by_year.setdefault(seminar_facets(record)["year"][0], []).append(record)
@@ -169,9 +170,9 @@ def seminars_index(catalog: Catalog) -> Document:
     doc.heading(1, "Seminars")
     doc.add(
         f"<p>{len(catalog.seminars)} seminars of the national series. Also as a "
-        f'<a href="{file_href(uri, "seminars.ics")}">calendar</a> and a <a href="{file_href(uri, "feed.xml")}">'
+        f'<a href="{file_href(uri, SEMINARS_ICS)}">calendar</a> and a <a href="{file_href(uri, FEED)}">'
         f"feed</a>; every suggestion from the audience is collected in the "
-        f"{a(uri, 'seminars/minutes.md', 'compiled minutes')}.</p>\n",
+        f"{a(uri, MINUTES, 'compiled minutes')}.</p>\n",
         bullets(
             [
                 f'<a href="#{attr(_year_anchor(year))}">{plain(_year_label(year))}</a> ({len(by_year[year])})'
@@ -240,7 +241,7 @@ def tag_pages(catalog: Catalog) -> dict[str, Document]:
                     + "</ul>\n"
                 )
         pages[tag.uri] = doc
-    pages["tags/index.md"] = tags_overview(index)
+    pages[TAGS_INDEX] = tags_overview(index)
     return pages
 
 
@@ -253,8 +254,6 @@ def tags_overview(index: dict[Tag, list[Record]]) -> Document:
     for group, tags in sorted(groups.items()):
         doc.heading(2, plain(group.capitalize()))
         doc.add(
-            "<p>"
-            + " · ".join(f"{a('tags/index.md', t.uri, plain(t.label))} ({len(index[t])})" for t in tags)
-            + "</p>\n"
+            "<p>" + " · ".join(f"{a(TAGS_INDEX, t.uri, plain(t.label))} ({len(index[t])})" for t in tags) + "</p>\n"
         )
     return doc

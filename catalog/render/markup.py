@@ -15,6 +15,7 @@ from functools import lru_cache
 import cmarkgfm
 from cmarkgfm.cmark import Options
 
+from ..urls import url_of
 from .math import markdown_with_mathml
 from .sanitise import SAFE_SCHEMES, clean_fragment
 
@@ -103,14 +104,6 @@ def file_href(from_uri: str, path: str) -> str:
 def a(from_uri: str, to_uri: str, label_html: str, anchor: str = "") -> str:
     """An internal link as HTML; `label_html` is already safe."""
     return f'<a href="{attr(href(from_uri, to_uri, anchor))}">{label_html}</a>'
-
-
-def url_of(uri: str) -> str:
-    """The directory URL MkDocs serves a page at (use_directory_urls)."""
-    stem = uri.removesuffix(".md").removesuffix(".ipynb")
-    if stem == "index" or stem.endswith("/index"):
-        return stem.removesuffix("index")
-    return stem + "/"
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:

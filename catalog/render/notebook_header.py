@@ -10,19 +10,20 @@ from __future__ import annotations
 
 from ..model import Catalog, Record
 from ..results import NEVER_RUN, StatusMap
+from ..urls import listing_uri, notebook_uri, page_uri
 from .document import Document
 from .launch import SiteSettings
 from .markup import a, plain
-from .pages import badge, launch_buttons, notebook_uri, page_uri
+from .pages import badge, launch_buttons
 
 
 def notebook_header(usecase: Record, notebook: dict[str, object], settings: SiteSettings, statuses: StatusMap) -> str:
     """HTML for the top of the page of `notebook` (an entry of the use case's `notebooks`)."""
     path = str(notebook["path"])
-    uri = notebook_uri(usecase, path)
+    uri = notebook_uri(usecase.id, path)
     status = statuses.get((usecase.id, path), NEVER_RUN)
     crumbs = (
-        f"<li>{a(uri, 'usecases/index.md', 'Use cases')}</li>"
+        f"<li>{a(uri, listing_uri('usecase'), 'Use cases')}</li>"
         f"<li>{a(uri, page_uri(usecase), plain(usecase.title))}</li>"
         f'<li aria-current="page">{plain(notebook["title"])}</li>'
     )
@@ -43,7 +44,7 @@ def add_notebook_headers(
     empty table-of-contents column, so the code has the page's width."""
     for usecase in catalog.usecases.values():
         for notebook in usecase.data.get("notebooks", []):
-            doc = documents.get(notebook_uri(usecase, notebook["path"]))
+            doc = documents.get(notebook_uri(usecase.id, notebook["path"]))
             if doc is not None:
                 doc.parts.insert(0, notebook_header(usecase, notebook, settings, statuses))
                 if not any(h.children for h in doc.headings):  # nothing for a table of contents:

@@ -37,8 +37,9 @@ from typing import Any
 from ..atomic_write import write_text
 from ..model import Catalog
 from ..notebook import Notebook, read_notebook
+from ..urls import download_uri, notebook_uri
 from .document import Document
-from .markup import file_href, url_of
+from .markup import file_href
 from .math import markdown_with_mathml
 from .sanitise import clean_notebook
 
@@ -145,7 +146,7 @@ def prepare_notebooks(catalog: Catalog, cache_dir: Path) -> list[NotebookSource]
             notebook = read_notebook(usecase.folder / entry["path"])
             if not notebook.usable:
                 continue  # the validate stage has reported it
-            uri = f"usecases/{usecase.id}/{entry['path']}"
+            uri = notebook_uri(usecase.id, entry["path"])
             target = cache_dir / "display" / uri
             text = json.dumps(display_notebook(notebook), ensure_ascii=False, indent=1) + "\n"
             if not target.is_file() or target.is_symlink() or target.read_text(encoding="utf-8") != text:
@@ -349,8 +350,3 @@ def notebook_site(catalog: Catalog, cache_dir: Path) -> tuple[dict[str, Document
         downloads[download_uri(source.uri)] = source.notebook.raw
         stylesheets.setdefault(stylesheet_uri(css_key), css)
     return documents, downloads, stylesheets
-
-
-def download_uri(notebook_uri: str) -> str:
-    """Where the committed .ipynb is served: beside the notebook's page, under its own name."""
-    return url_of(notebook_uri) + notebook_uri.rsplit("/", 1)[-1]

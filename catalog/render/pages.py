@@ -5,31 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import posixpath
 from typing import Any
 
 from ..model import Catalog, Record
 from ..results import NEVER_RUN, NotebookStatus, StatusMap
+from ..urls import arxiv_url, doi_url, download_href, listing_uri, notebook_uri, orcid_url, page_uri
 from .document import Document
 from .launch import SiteSettings, launch_links, launch_notes
-from .markup import a, attr, external_a, markdown_html, markdown_inline, plain, safe_url, table, url_of
+from .markup import a, attr, external_a, markdown_html, markdown_inline, plain, safe_url, table
 from .tags import tags_of
 from .verdicts import failure_details, metrics_table
-
-
-def page_uri(record: Record) -> str:
-    if record.kind == "usecase":
-        return f"usecases/{record.id}.md"
-    if record.kind == "dataset":
-        return f"datasets/{record.id}.md"
-    if record.kind == "event":
-        return f"events/{record.id}.md"
-    return f"seminars/{record.path.parent.name}/{record.id}.md"
-
-
-def notebook_uri(usecase: Record, notebook_path: str) -> str:
-    """The notebook page's source URI: its path in the repository."""
-    return f"usecases/{usecase.id}/{notebook_path}"
 
 
 def record_link(from_uri: str, record: Record) -> str:
@@ -39,7 +24,7 @@ def record_link(from_uri: str, record: Record) -> str:
 def person(entry: dict[str, Any]) -> str:
     text = plain(entry["name"])
     if entry.get("orcid"):
-        text = external_a(entry["name"], f"https://orcid.org/{entry['orcid']}")
+        text = external_a(entry["name"], orcid_url(entry["orcid"]))
     if entry.get("affiliation"):
         text += f" ({plain(entry['affiliation'])})"
     return text
@@ -72,9 +57,9 @@ def reference_line(ref: dict[str, Any]) -> str:
         parts.append(str(ref["year"]))
     links = []
     if ref.get("doi"):
-        links.append(external_a(f"doi:{ref['doi']}", f"https://doi.org/{ref['doi']}"))
+        links.append(external_a(f"doi:{ref['doi']}", doi_url(ref["doi"])))
     if ref.get("arxiv"):
-        links.append(external_a(f"arXiv:{ref['arxiv']}", f"https://arxiv.org/abs/{ref['arxiv']}"))
+        links.append(external_a(f"arXiv:{ref['arxiv']}", arxiv_url(ref["arxiv"])))
     if ref.get("url"):
         links.append(external_a("link", ref["url"]))
     if ref.get("cited_as") and not links:
@@ -200,7 +185,7 @@ def notebooks_section(doc: Document, record: Record, settings: SiteSettings, sta
     uri = page_uri(record)
     doc.heading(2, "Notebooks")
     for nb in record.data["notebooks"]:
-        target = notebook_uri(record, nb["path"])
+        target = notebook_uri(record.id, nb["path"])
         status = statuses.get((record.id, nb["path"]), NEVER_RUN)
         gpu = {"none": "CPU only", "optional": "GPU optional", "required": "needs a GPU"}[nb.get("gpu", "none")]
         if nb.get("gpu_memory_gb"):
@@ -218,7 +203,7 @@ def notebooks_section(doc: Document, record: Record, settings: SiteSettings, sta
 
 def launch_buttons(from_uri: str, record: Record, nb: dict[str, Any], settings: SiteSettings) -> str:
     """The launch buttons of one notebook (where launching is on) and its download, as a paragraph."""
-    target = notebook_uri(record, nb["path"])
+    target = notebook_uri(record.id, nb["path"])
     buttons = []
     if nb.get("launch", True):
         buttons = [
@@ -230,11 +215,6 @@ def launch_buttons(from_uri: str, record: Record, nb: dict[str, Any], settings: 
     notes = launch_notes(settings, nb.get("gpu", "none")) if nb.get("launch", True) else []
     why = "".join(f'<p class="kb-launch-note">{plain(note)}</p>\n' for note in notes)
     return "<p>" + " ".join(buttons) + "</p>\n" + why
-
-
-def download_href(from_uri: str, notebook: str) -> str:
-    """The committed .ipynb is served in the rendered notebook page's folder (see render.notebooks)."""
-    return posixpath.relpath(url_of(notebook) + posixpath.basename(notebook), url_of(from_uri))
 
 
 def environment_section(doc: Document, data: dict[str, Any]) -> None:
@@ -304,7 +284,7 @@ def dataset_page(
     title_block(doc, record, uri, f"<p><em>{plain(data['summary'])}</em></p>\n")
     rows = [("Domain", plain(data["domain"])), ("Access", plain(data["access"])), ("License", plain(data["license"]))]
     if data.get("doi"):
-        rows.append(("DOI", external_a(data["doi"], f"https://doi.org/{data['doi']}")))
+        rows.append(("DOI", external_a(data["doi"], doi_url(data["doi"]))))
     if data.get("landing_page"):
         rows.append(("Landing page", external_a(data["landing_page"], data["landing_page"])))
     for key, label in (
@@ -418,7 +398,7 @@ def not_recorded_note(uri: str, data: dict[str, Any], today: dt.date | None) -> 
     if not missing:
         return ""
     listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
-    why = a(uri, "seminars/index.md", "why", UNDATED_ANCHOR) if data["date"] == "unknown" else ""
+    why = a(uri, listing_uri("seminar"), "why", UNDATED_ANCHOR) if data["date"] == "unknown" else ""
     return f'<p class="kb-not-recorded"><em>Not recorded: {listed}{f" ({why})" if why else ""}.</em></p>\n'
 
 

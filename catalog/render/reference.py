@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from ..schema_check import load_schema, resolve_ref
+from ..urls import field_reference_uri, schema_file
 from .document import Document
 from .markup import file_href, plain, table
 
@@ -138,7 +139,7 @@ def field_reference_page(kind: str) -> Document:
     schema = load_schema(kind)
     doc = Document(TITLES[kind], {"kb_kind": "reference", "search": {"boost": 0.1}})
     doc.heading(1, TITLES[kind])
-    target = file_href(f"reference/{kind}.md", f"schemas/{kind}.schema.json")
+    target = file_href(field_reference_uri(kind), schema_file(kind))
     link = f'<a href="{target}">{_code(f"{kind}.schema.json")}</a>'
     doc.add(
         f"<p>{plain(schema['description'])} Generated from {link}, which editors use for completion.</p>\n",

@@ -13,14 +13,26 @@ from ..exports.ical import seminars_ics
 from ..exports.jsonld import dataset_jsonld, script_tag
 from ..model import Catalog
 from ..results import StatusMap
+from ..urls import (
+    CATALOG_JSON,
+    FEED,
+    HOME,
+    MINUTES,
+    REPRODUCIBILITY,
+    SEMINARS_ICS,
+    absolute_url,
+    field_reference_uri,
+    listing_uri,
+    page_uri,
+    schema_file,
+)
 from .dashboard import dashboard_page
 from .document import Document
 from .events import event_page, events_index
 from .home import compiled_minutes_page, home_page
 from .launch import SiteSettings
 from .listings import datasets_index, seminars_index, tag_pages, usecases_index
-from .markup import url_of
-from .pages import dataset_page, page_uri, seminar_page, usecase_page
+from .pages import dataset_page, seminar_page, usecase_page
 from .reference import TITLES, field_reference_page
 
 SCHEMA_FILES = ("usecase", "dataset", "seminar", "event", "catalog", "results")
@@ -48,7 +60,7 @@ def render_site(
     for record in catalog.usecases.values():
         site.documents[page_uri(record)] = usecase_page(record, catalog, settings, statuses)
     for record in catalog.datasets.values():
-        url = f"{settings.site_url.rstrip('/')}/{url_of(page_uri(record))}" if settings.site_url else ""
+        url = absolute_url(settings.site_url, page_uri(record)) if settings.site_url else ""
         doc = dataset_page(record, catalog, link_history)
         doc.add(script_tag(dataset_jsonld(record, url)), searchable=False)
         site.documents[page_uri(record)] = doc
@@ -56,20 +68,20 @@ def render_site(
         site.documents[page_uri(record)] = seminar_page(record, catalog, today)
     for record in catalog.events.values():
         site.documents[page_uri(record)] = event_page(record, catalog)
-    site.documents["events/index.md"] = events_index(catalog)
-    site.documents["index.md"] = home_page(catalog, today)
-    site.documents["usecases/index.md"] = usecases_index(catalog, statuses)
-    site.documents["datasets/index.md"] = datasets_index(catalog)
-    site.documents["seminars/index.md"] = seminars_index(catalog)
-    site.documents["seminars/minutes.md"] = compiled_minutes_page(catalog)
-    site.documents["reproducibility.md"] = dashboard_page(catalog, statuses, history or {})
+    site.documents[listing_uri("event")] = events_index(catalog)
+    site.documents[HOME] = home_page(catalog, today)
+    site.documents[listing_uri("usecase")] = usecases_index(catalog, statuses)
+    site.documents[listing_uri("dataset")] = datasets_index(catalog)
+    site.documents[listing_uri("seminar")] = seminars_index(catalog)
+    site.documents[MINUTES] = compiled_minutes_page(catalog)
+    site.documents[REPRODUCIBILITY] = dashboard_page(catalog, statuses, history or {})
     site.documents.update(tag_pages(catalog))
     for kind in TITLES:
-        site.documents[f"reference/{kind}.md"] = field_reference_page(kind)
-    site.files["catalog.json"] = catalog_json(catalog, statuses).encode()
-    site.files["seminars.ics"] = seminars_ics(catalog, settings.site_url)
-    site.files["feed.xml"] = atom_feed(catalog, settings.site_url)
+        site.documents[field_reference_uri(kind)] = field_reference_page(kind)
+    site.files[CATALOG_JSON] = catalog_json(catalog, statuses).encode()
+    site.files[SEMINARS_ICS] = seminars_ics(catalog, settings.site_url)
+    site.files[FEED] = atom_feed(catalog, settings.site_url)
     for name in SCHEMA_FILES:
         text = resources.files("catalog").joinpath(f"schemas/{name}.schema.json").read_bytes()
-        site.files[f"schemas/{name}.schema.json"] = text
+        site.files[schema_file(name)] = text
     return site

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..model import Catalog, Record
+from ..urls import tag_uri
 
 # record field → tag group (the group names the folder of the tag pages)
 TAG_FIELDS = {
@@ -29,7 +30,7 @@ class Tag:
 
     @property
     def uri(self) -> str:
-        return f"tags/{self.group}/{self.slug}.md"
+        return tag_uri(self.group, self.slug)
 
 
 def tags_of(record: Record) -> list[Tag]:
