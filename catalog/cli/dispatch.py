@@ -8,16 +8,16 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cli import subcommand
-from .errors import UsageError
+from ..errors import UsageError
 
 if TYPE_CHECKING:
-    from .reproduce.engines import EngineSettings
-    from .reproduce.plan import Task
+    from ..reproduce.engines import EngineSettings
+    from ..reproduce.plan import Task
+    from .common import Subparsers
 
 
 def settings_for(args: argparse.Namespace, root: Path) -> EngineSettings:
-    from .reproduce.engines import EngineConfigError, load_settings
+    from ..reproduce.engines import EngineConfigError, load_settings
 
     config = Path(args.config) if getattr(args, "config", None) else root / "mkdocs.yml"
     if getattr(args, "config", None) and not config.is_file():
@@ -30,21 +30,21 @@ def settings_for(args: argparse.Namespace, root: Path) -> EngineSettings:
 
 def engine_matrix(args: argparse.Namespace, root: Path, tasks: list[Task]) -> str:
     """`catalog matrix --format slurm|kubernetes` output."""
-    from .reproduce.engines import units
-    from .reproduce.runner import git_commit
+    from ..reproduce.engines import units
+    from ..reproduce.runner import git_commit
 
     settings = settings_for(args, root)
     commit = git_commit(root)
     found = units(tasks, args.batch, gpus=True)
     if args.format == "kubernetes":
-        from .reproduce.kubernetes import manifests_yaml
+        from ..reproduce.kubernetes import manifests_yaml
 
         if found and not settings.repository.startswith("https://"):
             raise UsageError("Kubernetes Jobs clone the repository: set extra.catalog.repository to its https:// URL")
         if not commit:
             print(f"catalog: warning: {root} is not a git checkout; Jobs check out {settings.branch}", file=sys.stderr)
         return manifests_yaml(found, settings, commit)
-    from .reproduce.slurm import Layout, array_jobs, submit_script
+    from ..reproduce.slurm import Layout, array_jobs, submit_script
 
     shards = root / "results" / "shards" / "slurm"
     layout = Layout(root, shards, shards / "logs", settings.slurm.python or "python3", commit)
@@ -52,10 +52,10 @@ def engine_matrix(args: argparse.Namespace, root: Path, tasks: list[Task]) -> st
 
 
 def cmd_dispatch(args: argparse.Namespace) -> int:
-    from .commands import _plan_from_args
-    from .reproduce import hardware
-    from .reproduce.dispatch import DispatchError, dispatch_slurm
-    from .reproduce.runner import FAILING
+    from ..reproduce import hardware
+    from ..reproduce.dispatch import DispatchError, dispatch_slurm
+    from ..reproduce.runner import FAILING
+    from .plan import plan_from_args
 
     if args.engine == "kubernetes":
         raise UsageError(
@@ -66,7 +66,7 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
         raise UsageError("--wait wants a positive number of seconds")
     args.shard, args.dry_run = "1/1", False
     gpus = args.gpu == "yes" or (args.gpu == "auto" and bool(hardware.detect_gpus()))
-    root, results, _, tasks = _plan_from_args(args, gpu_available=gpus)
+    root, results, _, tasks = plan_from_args(args, gpu_available=gpus)
     settings = settings_for(args, root)
     work = Path(args.work_dir).resolve() if args.work_dir else Path(tempfile.mkdtemp(prefix="kb-dispatch-", dir=root))
     work.mkdir(parents=True, exist_ok=True)
@@ -92,8 +92,7 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
     return 1 if any(run["verdict"] in FAILING for _, run in outcome.runs) else 0
 
 
-@subcommand
-def register_dispatch(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "dispatch", help="run the due notebooks on a batch engine (Slurm job arrays), wait, merge the shards"
     )

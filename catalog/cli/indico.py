@@ -5,17 +5,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from .cli import UsageError, catalog_root, subcommand
+from ..errors import UsageError
+from .common import catalog_root
+
+if TYPE_CHECKING:
+    from .common import Subparsers
 
 DEFAULT_TOKEN_ENV = "INDICO_TOKEN"
 
 
 def cmd_import_indico(args: argparse.Namespace) -> int:
-    from .indico_parse import IndicoError, parse_export
-    from .indico_source import read_source
-    from .indico_sync import apply, plan_import
-    from .validate import load_catalog
+    from ..indico_parse import IndicoError, parse_export
+    from ..indico_source import read_source
+    from ..indico_sync import apply, plan_import
+    from ..validate import load_catalog
 
     root = catalog_root(args.root)
     if not args.token_env.replace("_", "").isalnum():
@@ -48,8 +53,7 @@ def cmd_import_indico(args: argparse.Namespace) -> int:
     return 0
 
 
-@subcommand
-def register_import(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("import", help="create or update records from another system")
     kinds = p.add_subparsers(dest="source_kind", required=True)
     q = kinds.add_parser(

@@ -6,14 +6,20 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .cli import UsageError, catalog_root, subcommand
+from ..errors import UsageError
+from .common import catalog_root
+
+if TYPE_CHECKING:
+    from ..model import Catalog
+    from .common import Subparsers
 
 DEFAULT_REPOSITORY = "https://github.com/ml-infn/knowledge-base"
 
 
-def _catalog(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from .validate import load_catalog
+def _catalog(args: argparse.Namespace) -> Catalog:
+    from ..validate import load_catalog
 
     catalog = load_catalog(catalog_root(args.root))
     unknown = [u for u in getattr(args, "usecases", []) if u not in catalog.usecases]
@@ -23,7 +29,7 @@ def _catalog(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_env_build(args: argparse.Namespace) -> int:
-    from .reproduce.envs import EnvError, declaration_of, ensure
+    from ..reproduce.envs import EnvError, declaration_of, ensure
 
     catalog = _catalog(args)
     failed = 0
@@ -51,7 +57,7 @@ def cmd_env_build(args: argparse.Namespace) -> int:
 
 
 def cmd_env_setup_cells(args: argparse.Namespace) -> int:
-    from .reproduce.setup_cell import setup_cell_of, setup_source, write_setup_cells
+    from ..reproduce.setup_cell import setup_cell_of, setup_source, write_setup_cells
 
     catalog = _catalog(args)
     stale: list[Path] = []
@@ -74,7 +80,7 @@ def cmd_env_setup_cells(args: argparse.Namespace) -> int:
 
 
 def cmd_env_binder(args: argparse.Namespace) -> int:
-    from .reproduce.binder import BinderError, write_binder
+    from ..reproduce.binder import BinderError, write_binder
 
     catalog = _catalog(args)
     try:
@@ -87,8 +93,7 @@ def cmd_env_binder(args: argparse.Namespace) -> int:
     return 0
 
 
-@subcommand
-def register_env(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("env", help="per-use-case environments, notebook setup cells, binder/")
     env = p.add_subparsers(dest="env_command", required=True)
 

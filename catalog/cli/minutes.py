@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from typing import TYPE_CHECKING
 
-from .model import Catalog
+from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from ..model import Catalog
 
 
 def add_minutes_arguments(p: argparse.ArgumentParser) -> None:
@@ -21,8 +25,7 @@ def add_minutes_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def new_minutes(catalog: Catalog, args: argparse.Namespace) -> int:
-    from .cli import UsageError
-    from .minutes import MinutesError, MinutesInput, add_minutes
+    from ..minutes import MinutesError, MinutesInput, add_minutes
 
     for _, url in args.reference:
         if not url.startswith("https://"):
