@@ -29,6 +29,12 @@ def when_text(start: str, end: str | None = None) -> str:
     return f"{one(start)} – {one(end)}"
 
 
+def event_when(data: dict[str, object]) -> str:
+    """When an event took place, as precisely as recorded ('not recorded' without a start)."""
+    start, end = data.get("start"), data.get("end")
+    return when_text(start, end if isinstance(end, str) else None) if isinstance(start, str) else "not recorded"
+
+
 def sort_key(record: Record) -> tuple[str, str]:
     return (str(record.data.get("start", "")), record.id)
 

@@ -1,9 +1,9 @@
-"""Event pages (hackathons, schools, workshops), the events listing, and the lines other pages
-show about them ("used as an exercise at …", "given at …")."""
+"""Event pages (hackathons, schools, workshops) and the events listing. The lines other pages
+show about events ("used as an exercise at …", "given at …") are `pages.event_mentions`."""
 
 from __future__ import annotations
 
-from ..events import sort_key, when_text
+from ..events import event_when, sort_key
 from ..model import Catalog, Record
 from ..urls import listing_uri, page_uri
 from .document import Document
@@ -12,11 +12,6 @@ from .pages import bullets, imported_note, properties, provenance_note, record_l
 
 KIND_LABELS = {"hackathon": "Hackathon", "school": "School", "workshop": "Workshop"}
 FORMAT_LABELS = {"virtual": "virtual", "in-person": "in person", "hybrid": "hybrid"}
-
-
-def event_when(data: dict[str, object]) -> str:
-    start, end = data.get("start"), data.get("end")
-    return when_text(start, end if isinstance(end, str) else None) if isinstance(start, str) else "not recorded"
 
 
 def event_page(record: Record, catalog: Catalog) -> Document:
@@ -99,20 +94,3 @@ def events_index(catalog: Catalog) -> Document:
         lines.append(f"{a(uri, page_uri(event), plain(event.title))} — {' · '.join(bits)}")
     doc.add(bullets(lines))
     return doc
-
-
-def event_mentions(uri: str, catalog: Catalog, record: Record) -> tuple[str, list[str]]:
-    """(heading, lines) naming the events a use case, dataset or seminar is part of."""
-    events = sorted(catalog.related(record, "event"), key=sort_key)
-    if record.kind == "seminar":
-        return "Given at", [f"{record_link(uri, e)} ({plain(event_when(e.data))})" for e in events]
-    lines = []
-    for event in events:
-        for exercise in event.data.get("exercises", []):
-            named = exercise.get("usecase") == record.id or record.id in exercise.get("datasets", [])
-            if named:
-                lines.append(
-                    f"{record_link(uri, event)} ({plain(event_when(event.data))}): exercise "
-                    f"“{plain(exercise['title'])}”"
-                )
-    return ("Used as an exercise at" if record.kind == "usecase" else "Used in exercises at"), lines

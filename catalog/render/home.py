@@ -78,8 +78,7 @@ def home_page(catalog: Catalog, today: dt.date) -> Document:
         or f"<p><em>No dated seminars yet; see {a(uri, listing_uri('seminar'), 'all seminars')}.</em></p>\n"
     )
     if catalog.events:
-        from ..events import sort_key
-        from .events import event_when
+        from ..events import event_when, sort_key
 
         doc.heading(2, "Hackathons and schools")
         events = sorted(catalog.events.values(), key=sort_key, reverse=True)

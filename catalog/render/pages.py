@@ -7,6 +7,7 @@ import datetime as dt
 import html
 from typing import Any
 
+from ..events import event_when, sort_key
 from ..model import Catalog, Record
 from ..results import NEVER_RUN, NotebookStatus, StatusMap
 from ..urls import arxiv_url, doi_url, download_href, listing_uri, notebook_uri, orcid_url, page_uri
@@ -245,12 +246,27 @@ def related_section(doc: Document, uri: str, catalog: Catalog, record: Record) -
             lines.append(record_link(uri, other) + extra)
         doc.heading(2, heading)
         doc.add(bullets(lines))
-    from .events import event_mentions  # events.py builds on this module
-
     heading, lines = event_mentions(uri, catalog, record)
     if lines:
         doc.heading(2, heading)
         doc.add(bullets(lines))
+
+
+def event_mentions(uri: str, catalog: Catalog, record: Record) -> tuple[str, list[str]]:
+    """(heading, lines) naming the events a use case, dataset or seminar is part of."""
+    events = sorted(catalog.related(record, "event"), key=sort_key)
+    if record.kind == "seminar":
+        return "Given at", [f"{record_link(uri, e)} ({plain(event_when(e.data))})" for e in events]
+    lines = []
+    for event in events:
+        for exercise in event.data.get("exercises", []):
+            named = exercise.get("usecase") == record.id or record.id in exercise.get("datasets", [])
+            if named:
+                lines.append(
+                    f"{record_link(uri, event)} ({plain(event_when(event.data))}): exercise "
+                    f"“{plain(exercise['title'])}”"
+                )
+    return ("Used as an exercise at" if record.kind == "usecase" else "Used in exercises at"), lines
 
 
 def citation_section(doc: Document, record: Record, settings: SiteSettings) -> None:
