@@ -43,10 +43,9 @@ from .model import KIND_FOLDERS, Catalog
 from .problems import Problem, format_text
 from .render.document import Document
 from .render.launch import SiteSettings
-from .render.notebook_header import add_notebook_headers
-from .render.notebooks import notebook_site
 from .render.search import search_entries
-from .render.site import render_site
+from .render.site import GeneratedSite
+from .render.site import generated_site as render_generated
 from .reproduce.store import StoreError, load_statuses
 from .tree import symlink_problems
 from .urls import IN_NAV
@@ -91,6 +90,37 @@ class BuildState:
     documents: dict[str, Document] = field(default_factory=dict)
     search_entries: list[dict[str, str]] = field(default_factory=list)
     urls: dict[str, File] = field(default_factory=dict)  # served URL → file, for link checks
+
+
+def load_state(config: MkDocsConfig) -> BuildState:
+    """The catalog, settings, verdicts and link history a build of `config` renders from; any
+    problem (or a setting the URL code cannot handle) is one `PluginError` that lists them all."""
+    if not config.use_directory_urls:
+        raise PluginError("the kb plugin builds directory URLs only: set use_directory_urls: true")
+    root = Path(config.config_file_path).parent
+    settings = read_settings(config)
+    catalog = load_catalog(root)
+    docs = Path(config.docs_dir).resolve()
+    # the catalog's own folders are checked by load_catalog; a docs_dir elsewhere is checked here
+    links: list[Problem] = [] if docs.is_relative_to(root.resolve()) else symlink_problems(root, (docs,))
+    errors = [p for p in catalog.problems + links if p.is_error or settings.strict_warnings]
+    if errors:
+        raise PluginError("the catalog has problems:\n" + format_text(errors))
+    try:
+        statuses, history = load_statuses(catalog, root / settings.results)
+        link_history = read_history(root / settings.links)
+    except (StoreError, ValueError) as exc:
+        raise PluginError(str(exc)) from exc
+    site_settings = SiteSettings.from_mapping(dict(config.extra.get("catalog") or {}), config.site_url or "")
+    return BuildState(root, catalog, site_settings, statuses, history, link_history)
+
+
+def generated_site(state: BuildState) -> GeneratedSite:
+    """Every page and file the build adds, rendered from the state (notebooks cached in `.cache/`)."""
+    cache = state.root / ".cache" / "kb-notebooks"
+    return render_generated(
+        state.catalog, state.settings, state.statuses, dt.date.today(), state.history, state.links, cache
+    )
 
 
 class NotebookFile(File):
@@ -153,33 +183,10 @@ class KnowledgeBasePlugin(BasePlugin[PluginOptions]):
         self.state: BuildState | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        if not config.use_directory_urls:
-            raise PluginError("the kb plugin builds directory URLs only: set use_directory_urls: true")
         mimetypes.add_type("application/x-ipynb+json", ".ipynb")  # `catalog serve` serves downloads as such
-        root = Path(config.config_file_path).parent
-        settings = read_settings(config)
-        catalog = load_catalog(root)
-        docs = Path(config.docs_dir).resolve()
-        # the catalog's own folders are checked by load_catalog; a docs_dir elsewhere is checked here
-        links: list[Problem] = [] if docs.is_relative_to(root.resolve()) else symlink_problems(root, (docs,))
-        errors = [p for p in catalog.problems + links if p.is_error or settings.strict_warnings]
-        if errors:
-            raise PluginError("the catalog has problems:\n" + format_text(errors))
-        try:
-            statuses, history = load_statuses(catalog, root / settings.results)
-            link_history = read_history(root / settings.links)
-        except (StoreError, ValueError) as exc:
-            raise PluginError(str(exc)) from exc
-        raw = dict(config.extra.get("catalog") or {})
-        self.state = BuildState(
-            root,
-            catalog,
-            SiteSettings.from_mapping(raw, config.site_url or ""),
-            statuses,
-            history,
-            link_history,
-        )
+        self.state = load_state(config)
         gc.freeze()  # see on_files
+        root = self.state.root
         for folder in KIND_FOLDERS.values():
             if (root / folder).is_dir() and str(root / folder) not in config.watch:
                 config.watch.append(str(root / folder))
@@ -187,24 +194,19 @@ class KnowledgeBasePlugin(BasePlugin[PluginOptions]):
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         state = self._state()
-        site = render_site(state.catalog, state.settings, state.statuses, dt.date.today(), state.history, state.links)
-        notebooks, downloads, stylesheets = notebook_site(state.catalog, state.root / ".cache" / "kb-notebooks")
-        add_notebook_headers(notebooks, state.catalog, state.settings, state.statuses)  # breadcrumb, verdict, launch
-        state.documents = {**site.documents, **notebooks}
-        for uri, content in site.sources().items():
+        site = generated_site(state)
+        state.documents = {**site.pages, **site.notebooks}
+        for uri, doc in site.pages.items():
             if files.get_file_from_path(uri) is None:
                 inclusion = InclusionLevel.INCLUDED if uri in IN_NAV else InclusionLevel.NOT_IN_NAV
-                generated = File.generated(config, uri, content=content, inclusion=inclusion)
+                generated = File.generated(config, uri, content=doc.source(), inclusion=inclusion)
                 files.append(generated)
-                DocumentPage(generated, config, site.documents[uri], state)
-        for uri, doc in notebooks.items():
+                DocumentPage(generated, config, doc, state)
+        for uri, doc in site.notebooks.items():
             page_file = NotebookFile.generated(config, uri, content=doc.source(), inclusion=InclusionLevel.NOT_IN_NAV)
             files.append(page_file)
             DocumentPage(page_file, config, doc, state)
-        for uri, raw in downloads.items():
-            files.append(File.generated(config, uri, content=raw))
-        assets: dict[str, str | bytes] = {**site.files, **stylesheets}
-        for uri, data in assets.items():
+        for uri, data in site.files.items():
             files.append(File.generated(config, uri, content=data))
         state.urls = {file.url: file for file in files}
         # The catalog and its pages live until the build ends: keep the collector from scanning them

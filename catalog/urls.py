@@ -28,7 +28,8 @@ def listing_uri(kind: str) -> str:
 
 # Index pages stay in the navigation; record, tag and notebook pages are reached through them
 # (a global nav of thousands of records would be copied into every page).
-IN_NAV = frozenset({HOME, *(listing_uri(kind) for kind in KIND_FOLDERS), REPRODUCIBILITY})
+NAV_PAGES = (HOME, *(listing_uri(kind) for kind in KIND_FOLDERS), REPRODUCIBILITY)  # in this order
+IN_NAV = frozenset(NAV_PAGES)
 
 
 def page_uri(record: Record) -> str:
@@ -68,6 +69,13 @@ def url_of(uri: str) -> str:
     if stem == "index" or stem.endswith("/index"):
         return stem.removesuffix("index")
     return stem + "/"
+
+
+def index_page(uri: str) -> str:
+    """The same page as a folder's `index.md` (`reproducibility.md` → `reproducibility/index.md`,
+    `usecases/x/a.ipynb` → `usecases/x/a/index.md`): served at the same URL, and its source folder is
+    that URL, which is how `catalog export pages` writes generated pages (see `exports/pages.py`)."""
+    return url_of(uri) + "index.md"
 
 
 def download_uri(notebook_page: str) -> str:

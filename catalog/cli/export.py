@@ -1,8 +1,10 @@
-"""`catalog export`: catalog.json, seminars.ics, feed.xml and citations without a site build."""
+"""`catalog export`: catalog.json, seminars.ics, feed.xml and citations without a site build;
+`catalog export pages DIR`: the whole site as plain files for other engines (`exports/pages.py`)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,3 +58,23 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--branch", default="main")
     p.add_argument("--site-url", default="")
     p.set_defaults(func=cmd_export)
+    what = p.add_subparsers(dest="export_what", metavar="pages")
+    pages = what.add_parser(
+        "pages", help="write every page, rendered notebook and asset as a docs folder + mkdocs.yml for other engines"
+    )
+    pages.add_argument("dir", help="a new or empty folder (an existing export is never overwritten)")
+    pages.add_argument("-f", "--config-file", default="mkdocs.yml")
+    pages.set_defaults(func=cmd_export_pages)
+
+
+def cmd_export_pages(args: argparse.Namespace) -> int:
+    from ..exports.pages import ExportError, export_pages
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's notice on loading the configuration
+    try:
+        count = export_pages(Path(args.config_file), Path(args.dir))
+    except ExportError as exc:
+        print(f"catalog: {exc}", file=sys.stderr)
+        return 1
+    print(f"catalog: wrote {count} files to {args.dir} (build them with the mkdocs.yml there)")
+    return 0

@@ -109,7 +109,11 @@ class Document:
     def toc_tokens(self) -> list[dict[str, Any]]:
         return [heading.token() for heading in self.headings]
 
+    def front_matter(self) -> str:
+        """The page's meta as YAML front matter (title first), ending with its closing `---` line."""
+        lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in self.page_meta.items()]
+        return "\n".join(["---", *lines, "---", ""])
+
     def source(self) -> str:
         """Front matter and body: the page as a file MkDocs (or anyone) can read on its own."""
-        lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in self.page_meta.items()]
-        return "\n".join(["---", *lines, "---", "", self.body])
+        return self.front_matter() + "\n" + self.body

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from ..exports.catalog_json import catalog_json
@@ -32,6 +33,8 @@ from .events import event_page, events_index
 from .home import compiled_minutes_page, home_page
 from .launch import SiteSettings
 from .listings import datasets_index, seminars_index, tag_pages, usecases_index
+from .notebook_header import add_notebook_headers
+from .notebooks import notebook_site
 from .pages import dataset_page, seminar_page, usecase_page
 from .reference import TITLES, field_reference_page
 
@@ -46,6 +49,33 @@ class SiteContent:
     def sources(self) -> dict[str, str]:
         """Every page as the text of a file (front matter + HTML, a valid Markdown page)."""
         return {uri: doc.source() for uri, doc in self.documents.items()}
+
+
+@dataclass
+class GeneratedSite:
+    """Everything a build adds to the hand-written docs: what the `kb` plugin hands MkDocs and
+    what `catalog export pages` writes as files (one rendering for both)."""
+
+    pages: dict[str, Document]  # record, listing, tag, reference … pages by source URI (.md)
+    notebooks: dict[str, Document]  # notebook pages by the notebook's source URI (.ipynb)
+    files: dict[str, str | bytes]  # by served path: notebook downloads, data files, stylesheets
+
+
+def generated_site(
+    catalog: Catalog,
+    settings: SiteSettings,
+    statuses: StatusMap,
+    today: dt.date,
+    history: dict[tuple[str, str], list[dict[str, object]]],
+    link_history: dict[str, list[dict[str, Any]]],
+    cache_dir: Path,
+) -> GeneratedSite:
+    """Every generated page, notebook page and file of the site (`cache_dir`: converted notebooks)."""
+    site = render_site(catalog, settings, statuses, today, history, link_history)
+    notebooks, downloads, stylesheets = notebook_site(catalog, cache_dir)
+    add_notebook_headers(notebooks, catalog, settings, statuses)  # breadcrumb, verdict, launch
+    files: dict[str, str | bytes] = {**downloads, **site.files, **stylesheets}
+    return GeneratedSite(site.documents, notebooks, files)
 
 
 def render_site(
