@@ -8,6 +8,7 @@ import calendar
 from .loader import json_path
 from .model import Catalog, Record, exercise_links
 from .problems import Problem
+from .records import Event
 
 MONTHS = tuple(calendar.month_name)
 
@@ -29,14 +30,13 @@ def when_text(start: str, end: str | None = None) -> str:
     return f"{one(start)} – {one(end)}"
 
 
-def event_when(data: dict[str, object]) -> str:
-    """When an event took place, as precisely as recorded ('not recorded' without a start)."""
-    start, end = data.get("start"), data.get("end")
-    return when_text(start, end if isinstance(end, str) else None) if isinstance(start, str) else "not recorded"
+def event_when(event: Event) -> str:
+    """When an event took place, as precisely as recorded."""
+    return when_text(event.start, event.end)
 
 
-def sort_key(record: Record) -> tuple[str, str]:
-    return (str(record.data.get("start", "")), record.id)
+def sort_key(record: Record[Event]) -> tuple[str, str]:
+    return (record.value.start, record.id)
 
 
 def check_event(record: Record, catalog: Catalog) -> list[Problem]:

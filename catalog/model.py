@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .loader import LineMap
 from .problems import Problem
+from .records import Dataset, Event, RecordValue, Seminar, UseCase
 
 KIND_FOLDERS = {"usecase": "usecases", "dataset": "datasets", "seminar": "seminars", "event": "events"}
 # which field of a record of one kind points to records of another kind
@@ -20,9 +21,18 @@ REFERENCE_FIELDS: dict[str, dict[str, str]] = {
 }
 
 
+V = TypeVar("V", bound=RecordValue)
+
+
+class InvalidRecord(ValueError):
+    """A record that failed its schema has no typed value (the build refuses such a catalog)."""
+
+
 @dataclass
-class Record:
-    """One YAML record: its data exactly as the loader built it, and where it came from."""
+class Record(Generic[V]):
+    """One YAML record: its data exactly as the loader built it, where it came from, and (when it
+    passed its schema) its typed value (`records.py`), which rendering and exports read. The raw
+    `data` is for the rules that check untrusted input and for exports that copy a record as is."""
 
     kind: str
     data: dict[str, Any]
@@ -33,6 +43,14 @@ class Record:
     # top-level fields whose shape the schema rejected ("*": the record's shape as a whole); rules
     # that read only other fields still run, so one round of fixes shows every problem
     invalid_fields: frozenset[str] = frozenset()
+    typed: V | None = None  # built by validate.load_record when the record passed its schema
+
+    @property
+    def value(self) -> V:
+        """The record as a typed value; only records that passed their schema have one."""
+        if self.typed is None:
+            raise InvalidRecord(f"{self.file}: the record did not pass its schema, so it has no typed value")
+        return self.typed
 
     def shape_ok(self, *fields: str) -> bool:
         return "*" not in self.invalid_fields and not self.invalid_fields.intersection(fields)
@@ -58,24 +76,24 @@ class Catalog:
     """All records by kind and id, the derived links both ways, and the problems found."""
 
     root: Path
-    records: dict[str, dict[str, Record]] = field(default_factory=lambda: {k: {} for k in KIND_FOLDERS})
+    records: dict[str, dict[str, Record[Any]]] = field(default_factory=lambda: {k: {} for k in KIND_FOLDERS})
     problems: list[Problem] = field(default_factory=list)
     _links: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=dict)
 
     @property
-    def usecases(self) -> dict[str, Record]:
+    def usecases(self) -> dict[str, Record[UseCase]]:
         return self.records["usecase"]
 
     @property
-    def datasets(self) -> dict[str, Record]:
+    def datasets(self) -> dict[str, Record[Dataset]]:
         return self.records["dataset"]
 
     @property
-    def seminars(self) -> dict[str, Record]:
+    def seminars(self) -> dict[str, Record[Seminar]]:
         return self.records["seminar"]
 
     @property
-    def events(self) -> dict[str, Record]:
+    def events(self) -> dict[str, Record[Event]]:
         return self.records["event"]
 
     def all_records(self) -> list[Record]:

@@ -10,6 +10,7 @@ from .discover import find_record_files
 from .loader import load_yaml_file
 from .model import Catalog, Record
 from .problems import Problem, relative_name
+from .records import record_value
 from .rules import catalog_rules, check_id_matches_location
 from .schema_check import check_against_schema
 from .tree import cache_problems, symlink_problems
@@ -22,7 +23,8 @@ def load_record(kind: str, path: Path, root: Path) -> tuple[Record | None, list[
         return None, loaded.problems
     problems = loaded.problems + check_against_schema(kind, loaded.data, loaded.lines, file)
     invalid = frozenset(map(_top_field, problems))
-    record = Record(kind, loaded.data, file, path, loaded.lines, schema_valid=not problems, invalid_fields=invalid)
+    typed = None if problems else record_value(kind, loaded.data)  # built once, from data its schema accepted
+    record = Record(kind, loaded.data, file, path, loaded.lines, not problems, invalid, typed)
     return record, problems
 
 

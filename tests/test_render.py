@@ -86,26 +86,26 @@ def test_binder_and_colab_formats() -> None:
 
 def test_no_dead_buttons_for_services_that_cannot_serve_the_host() -> None:
     gitlab = SiteSettings.from_mapping({"repository": "https://baltig.infn.it/ml-infn/kb", "hub": "https://hub.x.org"})
-    assert [link.service for link in launch_links(gitlab, {}, "a.ipynb")] == ["jupyterhub"]
+    assert [link.service for link in launch_links(gitlab, "a.ipynb")] == ["jupyterhub"]
     no_hub = SiteSettings.from_mapping({"repository": "https://github.com/o/r"})
-    assert [link.service for link in launch_links(no_hub, {}, "a.ipynb")] == ["binder", "colab"]
+    assert [link.service for link in launch_links(no_hub, "a.ipynb")] == ["binder", "colab"]
     off = SiteSettings.from_mapping(
         {"repository": "https://github.com/o/r", "hub": "https://h.org", "launch": {"binder": False, "colab": False}}
     )
-    assert [link.service for link in launch_links(off, {}, "a.ipynb")] == ["jupyterhub"]
-    assert launch_links(SiteSettings.from_mapping({}), {}, "a.ipynb") == []
+    assert [link.service for link in launch_links(off, "a.ipynb")] == ["jupyterhub"]
+    assert launch_links(SiteSettings.from_mapping({}), "a.ipynb") == []
 
 
 def test_gpu_notebooks_get_no_binder_button_and_gitlab_gets_binders_gl_form() -> None:
     github = SiteSettings.from_mapping({"repository": "https://github.com/o/r"})
-    assert [link.service for link in launch_links(github, {}, "a.ipynb", "required")] == ["colab"]
+    assert [link.service for link in launch_links(github, "a.ipynb", "required")] == ["colab"]
     assert launch_notes(github, "required") == ["No Binder button: this notebook needs a GPU and Binder has none."]
-    assert [link.service for link in launch_links(github, {}, "a.ipynb", "optional")] == ["binder", "colab"]
+    assert [link.service for link in launch_links(github, "a.ipynb", "optional")] == ["binder", "colab"]
     assert launch_notes(github, "optional") == []
     gitlab = SiteSettings.from_mapping({"repository": "https://gitlab.com/ml-infn/sub/kb.git", "branch": "dev"})
-    (link,) = launch_links(gitlab, {}, "usecases/x/nb.ipynb")
+    (link,) = launch_links(gitlab, "usecases/x/nb.ipynb")
     assert link.url == "https://mybinder.org/v2/gl/ml-infn%2Fsub%2Fkb/dev?urlpath=lab/tree/usecases/x/nb.ipynb"
-    assert launch_links(gitlab, {}, "usecases/x/nb.ipynb", "required") == []
+    assert launch_links(gitlab, "usecases/x/nb.ipynb", "required") == []
 
 
 def test_plain_text_cannot_become_markup() -> None:

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from ..model import KIND_FOLDERS, Catalog
+from ..records import UseCase
 from ..results import NEVER_RUN, StatusMap
 
 FORMAT_VERSION = 1
@@ -22,14 +23,15 @@ def catalog_document(catalog: Catalog, statuses: StatusMap) -> dict[str, Any]:
             "kind": record.kind,
             "id": record.id,
             "file": record.file,
-            "record": record.data,
+            "record": record.data,  # as written: the file round-trips every field
             "links": {
                 kind: [r.id for r in catalog.related(record, kind)] for kind in KIND_FOLDERS if kind != record.kind
             },
         }
-        if record.kind == "usecase":
+        value = record.value
+        if isinstance(value, UseCase):
             entry["reproducibility"] = {
-                nb["path"]: _status(statuses.get((record.id, nb["path"]), NEVER_RUN)) for nb in record.data["notebooks"]
+                nb.path: _status(statuses.get((record.id, nb.path), NEVER_RUN)) for nb in value.notebooks
             }
         entries.append(entry)
     counts = {kind: len(catalog.records[kind]) for kind in KIND_FOLDERS}

@@ -6,6 +6,7 @@ import json
 import re
 
 from ..model import Record
+from ..records import UseCase
 from ..render.launch import SiteSettings
 from ..urls import absolute_url, orcid_url, page_uri, repository_url, usecase_folder
 from .people import Creator, creators_of
@@ -34,19 +35,19 @@ def bibtex_name(who: Creator) -> str:
     return "{" + _bibtex_text(who.family) + "}, {" + _bibtex_text(who.given) + "}"
 
 
-def record_date(record: Record) -> str:
+def record_date(usecase: UseCase) -> str:
     """The date a citation gives: the last update, else the record's creation ('' if neither)."""
-    return str(record.data.get("updated") or record.data.get("created") or "")
+    return usecase.updated or usecase.created or ""
 
 
-def bibtex_entry(record: Record, settings: SiteSettings) -> str:
-    data = record.data
+def bibtex_entry(record: Record[UseCase], settings: SiteSettings) -> str:
+    usecase = record.value
     fields = {
-        "author": " and ".join(bibtex_name(who) for who in creators_of(record)),
-        "title": "{" + _bibtex_text(data["title"]) + "}",
+        "author": " and ".join(bibtex_name(who) for who in creators_of(usecase)),
+        "title": "{" + _bibtex_text(usecase.title) + "}",
         "howpublished": "ML\\_INFN knowledge base",
     }
-    date = record_date(record)
+    date = record_date(usecase)
     if date:
         fields["year"] = date[:4]
         fields["date"] = date
@@ -54,8 +55,8 @@ def bibtex_entry(record: Record, settings: SiteSettings) -> str:
         fields["url"] = absolute_url(settings.site_url, page_uri(record))
     elif settings.repository:
         fields["url"] = repository_url(settings.repository, settings.branch, usecase_folder(record.id))
-    if data.get("license"):
-        fields["note"] = "License: " + _bibtex_text(data["license"])
+    if usecase.license:
+        fields["note"] = "License: " + _bibtex_text(usecase.license)
     body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields.items())
     return f"@misc{{mlinfn-{record.id},\n{body}\n}}\n"
 
@@ -79,28 +80,28 @@ def _cff_author(who: Creator) -> list[str]:
     return lines
 
 
-def citation_cff(record: Record, settings: SiteSettings) -> str:
+def citation_cff(record: Record[UseCase], settings: SiteSettings) -> str:
     """CITATION.cff 1.2.0 (YAML written as JSON scalars, a YAML subset)."""
-    data = record.data
+    usecase = record.value
     lines = [
         "cff-version: 1.2.0",
         "message: If you use this use case, please cite it as below.",
-        f"title: {json.dumps(data['title'], ensure_ascii=False)}",
+        f"title: {json.dumps(usecase.title, ensure_ascii=False)}",
         "type: software",
         "authors:",
     ]
-    for who in creators_of(record):
+    for who in creators_of(usecase):
         lines += _cff_author(who)
-    if data.get("license") and data["license"] != "unknown":
-        lines.append(f"license: {json.dumps(data['license'])}")
-    if data.get("summary"):
-        lines.append(f"abstract: {json.dumps(data['summary'], ensure_ascii=False)}")
+    if usecase.license and usecase.license != "unknown":
+        lines.append(f"license: {json.dumps(usecase.license)}")
+    if usecase.summary:
+        lines.append(f"abstract: {json.dumps(usecase.summary, ensure_ascii=False)}")
     if settings.repository:
         lines.append(f"repository-code: {json.dumps(settings.repository)}")
     if settings.site_url:
         lines.append(f"url: {json.dumps(absolute_url(settings.site_url, page_uri(record)))}")
-    if record_date(record):
-        lines.append(f"date-released: {json.dumps(record_date(record))}")
-    keywords = [*data["techniques"], data["domain"], *data.get("tags", [])]
+    if record_date(usecase):
+        lines.append(f"date-released: {json.dumps(record_date(usecase))}")
+    keywords = [*usecase.techniques, usecase.domain, *usecase.tags]
     lines.append("keywords: " + json.dumps(keywords, ensure_ascii=False))
     return "\n".join(lines) + "\n"

@@ -7,20 +7,18 @@ import uuid
 import xml.etree.ElementTree as ET
 
 from ..model import Catalog, Record
-from ..rules import seminar_date
+from ..records import Seminar, UseCase, calendar_day
 from ..urls import FEED, page_uri, url_of
 
 ATOM = "http://www.w3.org/2005/Atom"
 
 
-def _entry_date(record: Record) -> dt.date | None:
-    if record.kind == "seminar":
-        return seminar_date(record)
-    value = record.data.get("updated") or record.data.get("created")
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
+def _entry_date(record: Record[UseCase] | Record[Seminar]) -> dt.date | None:
+    value = record.value
+    if isinstance(value, Seminar):
+        return value.day
+    written = value.updated or value.created
+    return calendar_day(written) if written else None
 
 
 NO_SITE_URL = (
@@ -38,7 +36,8 @@ def atom_feed(catalog: Catalog, site_url: str, limit: int = 50) -> bytes:
     """Without a site URL nothing points at a made-up host: ids are URNs and links are relative
     (to the feed's own location, the site's root); `NO_SITE_URL` is the warning to print."""
     base = site_url.rstrip("/")
-    dated = [(d, r) for r in [*catalog.usecases.values(), *catalog.seminars.values()] if (d := _entry_date(r))]
+    records: list[Record[UseCase] | Record[Seminar]] = [*catalog.usecases.values(), *catalog.seminars.values()]
+    dated = [(d, r) for r in records if (d := _entry_date(r))]
     dated.sort(key=lambda pair: (pair[0], pair[1].id), reverse=True)
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
@@ -58,6 +57,7 @@ def atom_feed(catalog: Catalog, site_url: str, limit: int = 50) -> bytes:
         ET.SubElement(entry, f"{{{ATOM}}}link", href=f"{base}/{path}" if base else path)
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = f"{day.isoformat()}T00:00:00Z"
         ET.SubElement(entry, f"{{{ATOM}}}category", term=record.kind)
-        summary = record.data.get("summary") or record.data.get("abstract") or ""
+        value = record.value
+        summary = (value.summary if isinstance(value, UseCase) else value.abstract) or ""
         ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

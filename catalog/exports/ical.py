@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from ..model import Catalog
-from ..rules import seminar_date
 from ..urls import absolute_url, page_uri
 
 PRODID = "-//ML_INFN//knowledge base seminars//EN"
@@ -23,25 +22,25 @@ def seminars_ics(catalog: Catalog, site_url: str = "", now: dt.datetime | None =
     cal.add("x-wr-calname", "ML_INFN seminars")
     stamp = now or dt.datetime.now(dt.timezone.utc)
     for record in sorted(catalog.seminars.values(), key=lambda r: r.id):
-        day = seminar_date(record)
+        seminar = record.value
+        day = seminar.day
         if day is None:
             continue
-        data = record.data
         event = icalendar.Event()
         event.add("uid", f"{record.id}@ml-infn-knowledge-base")
         event.add("dtstamp", stamp)
-        event.add("summary", data["title"])
-        if data.get("time"):
-            hour, minute = map(int, data["time"].split(":"))
-            zone = ZoneInfo(data.get("timezone", SERIES_TIMEZONE))
-            start = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
+        event.add("summary", seminar.title)
+        if seminar.time:
+            hour, minute = map(int, seminar.time.split(":"))
+            start = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=ZoneInfo(seminar.timezone))
             event.add("dtstart", start)
-            event.add("dtend", start + dt.timedelta(minutes=data.get("duration_minutes", 60)))
+            minutes = seminar.duration_minutes if seminar.duration_minutes is not None else 60
+            event.add("dtend", start + dt.timedelta(minutes=minutes))
         else:
             event.add("dtstart", day)
             event.add("dtend", day + dt.timedelta(days=1))
-        speakers = ", ".join(s["name"] for s in data.get("speakers", []))
-        description = "\n\n".join(part for part in (speakers, data.get("abstract", "")) if part)
+        speakers = ", ".join(s.name for s in seminar.speakers)
+        description = "\n\n".join(part for part in (speakers, seminar.abstract) if part)
         if description:
             event.add("description", description)
         if site_url:

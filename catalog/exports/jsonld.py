@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..model import Record
+from ..records import Dataset
 from ..urls import doi_url, orcid_url, ror_url
 from .people import Creator, creators_of
 
@@ -48,44 +48,43 @@ def schema_org_creator(who: Creator) -> dict[str, Any]:
     return person
 
 
-def dataset_jsonld(record: Record, page_url: str = "") -> dict[str, Any]:
-    data = record.data
+def dataset_jsonld(dataset: Dataset, page_url: str = "") -> dict[str, Any]:
     doc: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Dataset",
-        "name": data["title"],
-        "description": data.get("description") or data["summary"],
+        "name": dataset.title,
+        "description": dataset.description or dataset.summary,
     }
-    if data.get("doi"):
-        doc["identifier"] = doc["sameAs"] = doi_url(data["doi"])
-    if data.get("landing_page"):
-        doc["url"] = data["landing_page"]
+    if dataset.doi:
+        doc["identifier"] = doc["sameAs"] = doi_url(dataset.doi)
+    if dataset.landing_page:
+        doc["url"] = dataset.landing_page
     elif page_url:
         doc["url"] = page_url
-    if data["license"] != "unknown":
-        doc["license"] = SPDX_URL.format(data["license"])
-    creators = creators_of(record)
+    if dataset.license != "unknown":
+        doc["license"] = SPDX_URL.format(dataset.license)
+    creators = creators_of(dataset)
     if creators:
         doc["creator"] = [schema_org_creator(who) for who in creators]
-    if data.get("publisher"):
-        doc["publisher"] = {"@type": "Organization", "name": data["publisher"]}
-    if data.get("year"):
-        doc["datePublished"] = str(data["year"])
-    if data.get("version"):
-        doc["version"] = data["version"]
-    if data.get("keywords"):
-        doc["keywords"] = data["keywords"]
-    if data.get("citation"):
-        doc["citation"] = data["citation"]
-    doc["isAccessibleForFree"] = data["access"] in ("open", "registration")
+    if dataset.publisher:
+        doc["publisher"] = {"@type": "Organization", "name": dataset.publisher}
+    if dataset.year:
+        doc["datePublished"] = str(dataset.year)
+    if dataset.version:
+        doc["version"] = dataset.version
+    if dataset.keywords:
+        doc["keywords"] = list(dataset.keywords)
+    if dataset.citation:
+        doc["citation"] = dataset.citation
+    doc["isAccessibleForFree"] = dataset.access in ("open", "registration")
     distribution = []
-    for f in data.get("files", []):
-        if not f.get("url"):
+    for f in dataset.files:
+        if not f.url:
             continue  # a DataDownload needs its contentUrl; the landing page stays in `url`
-        entry: dict[str, Any] = {"@type": "DataDownload", "name": f["name"], "contentUrl": f["url"]}
-        if "size_bytes" in f:
-            entry["contentSize"] = f"{f['size_bytes']} B"
-        entry["encodingFormat"] = encoding_format(f["name"])
+        entry: dict[str, Any] = {"@type": "DataDownload", "name": f.name, "contentUrl": f.url}
+        if f.size_bytes is not None:
+            entry["contentSize"] = f"{f.size_bytes} B"
+        entry["encodingFormat"] = encoding_format(f.name)
         distribution.append(entry)
     if distribution:
         doc["distribution"] = distribution

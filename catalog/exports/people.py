@@ -8,9 +8,9 @@ record whose names do not follow it gives `given_names` and `family_names`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from ..model import Record
+from ..records import Creator as Credited
+from ..records import Dataset, UseCase
 
 
 @dataclass(frozen=True)
@@ -24,18 +24,17 @@ class Creator:
     ror: str = ""
 
 
-def creator(entry: dict[str, Any]) -> Creator:
-    name = " ".join(str(entry["name"]).split())
-    common = {"affiliation": entry.get("affiliation", ""), "orcid": entry.get("orcid", ""), "ror": entry.get("ror", "")}
-    if entry.get("kind") == "organization":
+def creator(entry: Credited) -> Creator:
+    name = " ".join(entry.name.split())
+    common = {"affiliation": entry.affiliation or "", "orcid": entry.orcid or "", "ror": entry.ror or ""}
+    if entry.kind == "organization":
         return Creator(name, True, **common)
-    family, given = entry.get("family_names", ""), entry.get("given_names", "")
+    family, given = entry.family_names or "", entry.given_names or ""
     if not family:
         given, _, family = name.rpartition(" ")
     return Creator(name, False, family, given, **common)
 
 
-def creators_of(record: Record) -> list[Creator]:
+def creators_of(value: UseCase | Dataset) -> list[Creator]:
     """A use case's authors or a dataset's creators."""
-    key = "authors" if record.kind == "usecase" else "creators"
-    return [creator(entry) for entry in record.data.get(key, [])]
+    return [creator(entry) for entry in (value.authors if isinstance(value, UseCase) else value.creators)]

@@ -27,8 +27,8 @@ def dashboard_page(catalog: Catalog, statuses: StatusMap, history: History) -> D
     rows = []
     metric_table: list[list[str]] = []
     for usecase in sorted(catalog.usecases.values(), key=lambda r: r.id):
-        for nb in usecase.data["notebooks"]:
-            key = (usecase.id, nb["path"])
+        for nb, raw in zip(usecase.value.notebooks, usecase.data["notebooks"], strict=True):
+            key = (usecase.id, nb.path)
             status = statuses.get(key, NEVER_RUN)
             totals[status.facet] = totals.get(status.facet, 0) + 1
             past = history.get(key, [])[-10:]
@@ -36,13 +36,14 @@ def dashboard_page(catalog: Catalog, statuses: StatusMap, history: History) -> D
             rows.append(
                 [
                     a(uri, page_uri(usecase), plain(usecase.title)),
-                    f"<code>{plain(nb['path'])}</code>",
-                    plain(nb.get("gpu", "none")),
+                    f"<code>{plain(nb.path)}</code>",
+                    plain(nb.gpu),
                     badge(status) + failure_details(status),
                     trail,
                 ]
             )
-            specs = {m["name"]: m for m in declared_metrics(usecase.data, nb)}
+            # metric specs stay the dicts reproduce/metrics.py compares measured values with
+            specs = {m["name"]: m for m in declared_metrics(usecase.data, raw)}
             for metric, row in zip(status.metrics, metric_rows(status.metrics), strict=True):
                 plot = history_svg(metric["name"], history.get(key, []), specs.get(metric["name"]))
                 metric_table.append([a(uri, page_uri(usecase), plain(usecase.title)), *row, plot or "—"])

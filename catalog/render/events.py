@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..events import event_when, sort_key
 from ..model import Catalog, Record
+from ..records import Event, Exercise, Seminar
 from ..urls import listing_uri, page_uri
 from .document import Document
 from .markup import a, external_a, plain
@@ -14,55 +15,55 @@ KIND_LABELS = {"hackathon": "Hackathon", "school": "School", "workshop": "Worksh
 FORMAT_LABELS = {"virtual": "virtual", "in-person": "in person", "hybrid": "hybrid"}
 
 
-def event_page(record: Record, catalog: Catalog) -> Document:
-    data, uri = record.data, page_uri(record)
+def event_page(record: Record[Event], catalog: Catalog) -> Document:
+    event, uri = record.value, page_uri(record)
     doc = Document(record.title, {"kb_kind": "event"})
     doc.heading(1, plain(record.title))
     doc.add(tags_line(uri, record))
-    rows = [("Kind", plain(KIND_LABELS[data["kind"]])), ("When", plain(event_when(data)))]
-    if data.get("flavour"):
-        rows.append(("Level", plain(data["flavour"])))
-    if data.get("format"):
-        details = f" ({data['format_details']})" if data.get("format_details") else ""
-        rows.append(("Format", plain(FORMAT_LABELS[data["format"]] + details)))
-    if data.get("place"):
-        rows.append(("Place", plain(data["place"])))
-    if data.get("participants") is not None:
-        rows.append(("Participants", str(data["participants"])))
-    if data.get("resources_per_participant"):
-        rows.append(("Resources per participant", plain(data["resources_per_participant"])))
-    if data.get("event_page"):
-        rows.append(("Event page", external_a(data["event_page"], data["event_page"])))
-    if data.get("material"):
-        rows.append(("Material", external_a(data["material"], data["material"])))
+    rows = [("Kind", plain(KIND_LABELS[event.kind])), ("When", plain(event_when(event)))]
+    if event.flavour:
+        rows.append(("Level", plain(event.flavour)))
+    if event.format:
+        details = f" ({event.format_details})" if event.format_details else ""
+        rows.append(("Format", plain(FORMAT_LABELS[event.format] + details)))
+    if event.place:
+        rows.append(("Place", plain(event.place)))
+    if event.participants is not None:
+        rows.append(("Participants", str(event.participants)))
+    if event.resources_per_participant:
+        rows.append(("Resources per participant", plain(event.resources_per_participant)))
+    if event.event_page:
+        rows.append(("Event page", external_a(event.event_page, event.event_page)))
+    if event.material:
+        rows.append(("Material", external_a(event.material, event.material)))
     doc.add(properties(rows))
-    if data.get("topics"):
+    if event.topics:
         doc.heading(2, "Topics")
-        doc.add(bullets([plain(t) for t in data["topics"]]))
-    if data.get("exercises"):
+        doc.add(bullets([plain(t) for t in event.topics]))
+    if event.exercises:
         doc.heading(2, "Exercises")
-        doc.add(bullets([exercise_line(uri, exercise, catalog) for exercise in data["exercises"]]))
-    seminars = catalog.related(record, "seminar")
+        doc.add(bullets([exercise_line(uri, exercise, catalog) for exercise in event.exercises]))
+    seminars: list[Record[Seminar]] = catalog.related(record, "seminar")
     if seminars:
         doc.heading(2, "Seminars given at this event")
-        doc.add(bullets([record_link(uri, s) for s in sorted(seminars, key=lambda r: (r.data["date"], r.title))]))
-    if data.get("notes"):
+        doc.add(bullets([record_link(uri, s) for s in sorted(seminars, key=lambda r: (r.value.date, r.title))]))
+    if event.notes:
         from .markup import markdown_html
 
         doc.heading(2, "Notes")
-        doc.add(markdown_html(data["notes"]))
-    doc.add(provenance_note(record), imported_note(data))
+        doc.add(markdown_html(event.notes))
+    doc.add(provenance_note(event.provenance), imported_note(event.indico))
     return doc
 
 
-def exercise_line(uri: str, exercise: dict[str, object], catalog: Catalog) -> str:
-    text = plain(exercise["title"])
-    if isinstance(exercise.get("material"), str):
-        text += " — " + external_a("material", str(exercise["material"]))
-    usecase = catalog.usecases.get(str(exercise.get("usecase", "")))
+def exercise_line(uri: str, exercise: Exercise, catalog: Catalog) -> str:
+    text = plain(exercise.title)
+    if exercise.material:
+        text += " — " + external_a("material", exercise.material)
+    usecase = catalog.usecases.get(exercise.usecase or "")
     if usecase is not None:
         text += " — became the use case " + record_link(uri, usecase)
-    datasets = [catalog.datasets[d] for d in exercise.get("datasets") or [] if d in catalog.datasets]  # type: ignore[attr-defined]
+    datasets = [catalog.datasets[d] for d in exercise.datasets if d in catalog.datasets]
     if datasets:
         text += " — data: " + ", ".join(record_link(uri, d) for d in datasets)
     return text
@@ -82,15 +83,15 @@ def events_index(catalog: Catalog) -> Document:
         "that is all that is known.</p>\n"
     )
     lines = []
-    for event in events:
-        data = event.data
-        bits = [plain(event_when(data))]
-        if data.get("flavour"):
-            bits.append(plain(data["flavour"]))
-        if data.get("format"):
-            bits.append(plain(FORMAT_LABELS[data["format"]]))
-        if data.get("place"):
-            bits.append(plain(data["place"]))
-        lines.append(f"{a(uri, page_uri(event), plain(event.title))} — {' · '.join(bits)}")
+    for record in events:
+        event = record.value
+        bits = [plain(event_when(event))]
+        if event.flavour:
+            bits.append(plain(event.flavour))
+        if event.format:
+            bits.append(plain(FORMAT_LABELS[event.format]))
+        if event.place:
+            bits.append(plain(event.place))
+        lines.append(f"{a(uri, page_uri(record), plain(record.title))} — {' · '.join(bits)}")
     doc.add(bullets(lines))
     return doc

@@ -7,7 +7,7 @@ import datetime as dt
 from collections import Counter
 
 from ..model import Catalog, Record
-from ..rules import seminar_date
+from ..records import Event, Seminar
 from ..urls import HOME, MINUTES, listing_uri, page_uri
 from .document import Document
 from .markup import a, attr, href, markdown_html, markdown_inline, plain
@@ -41,14 +41,13 @@ def bar_chart_svg(title: str, counts: dict[str, int], width: int = 560) -> str:
 
 
 def records_per_domain(catalog: Catalog) -> dict[str, int]:
-    counts = Counter(r.data["domain"] for r in catalog.all_records() if r.data.get("domain"))
+    values = [r.value for r in catalog.all_records()]
+    counts = Counter(v.domain for v in values if not isinstance(v, Event) and v.domain)
     return dict(counts.most_common())
 
 
 def seminars_per_year(catalog: Catalog) -> dict[str, int]:
-    counts = Counter(
-        r.data["date"][:4] if r.data["date"] != "unknown" else "undated" for r in catalog.seminars.values()
-    )
+    counts = Counter("undated" if r.value.undated else r.value.date[:4] for r in catalog.seminars.values())
     return dict(sorted(counts.items(), key=lambda kv: (kv[0] == "undated", kv[0])))
 
 
@@ -67,7 +66,7 @@ def home_page(catalog: Catalog, today: dt.date) -> Document:
         )
         + "</div>\n",
     )
-    dated = sorted(((d, r) for r in catalog.seminars.values() if (d := seminar_date(r))), key=lambda p: p[0])
+    dated = sorted(((d, r) for r in catalog.seminars.values() if (d := r.value.day)), key=lambda p: p[0])
     upcoming = [(d, r) for d, r in dated if d >= today][:5]
     latest = [(d, r) for d, r in reversed(dated) if d < today][:5]
     doc.heading(2, "Upcoming seminars")
@@ -83,17 +82,17 @@ def home_page(catalog: Catalog, today: dt.date) -> Document:
         doc.heading(2, "Hackathons and schools")
         events = sorted(catalog.events.values(), key=sort_key, reverse=True)
         doc.add(
-            bullets([f"{a(uri, page_uri(e), plain(e.title))} — {plain(event_when(e.data))}" for e in events[:8]]),
+            bullets([f"{a(uri, page_uri(e), plain(e.title))} — {plain(event_when(e.value))}" for e in events[:8]]),
             f"<p>{a(uri, listing_uri('event'), 'All events')}</p>\n",
         )
     recent = sorted(
-        (r for r in catalog.usecases.values() if r.data.get("created")),
-        key=lambda r: (r.data["created"], r.id),
+        ((created, r) for r in catalog.usecases.values() if (created := r.value.created)),
+        key=lambda pair: (pair[0], pair[1].id),
         reverse=True,
     )[:5]
     if recent:
         doc.heading(2, "Recently added use cases")
-        doc.add(bullets([f"{a(uri, page_uri(r), plain(r.title))} — {plain(r.data['created'])}" for r in recent]))
+        doc.add(bullets([f"{a(uri, page_uri(r), plain(r.title))} — {plain(created)}" for created, r in recent]))
     doc.heading(2, "The catalog at a glance")
     doc.add(
         bar_chart_svg("Records per domain", records_per_domain(catalog)),
@@ -102,8 +101,8 @@ def home_page(catalog: Catalog, today: dt.date) -> Document:
     return doc
 
 
-def _seminar_list(uri: str, pairs: list[tuple[dt.date, Record]]) -> str:
-    return bullets([f"{plain(seminar_when(r.data))}: {a(uri, page_uri(r), plain(r.title))}" for _, r in pairs])
+def _seminar_list(uri: str, pairs: list[tuple[dt.date, Record[Seminar]]]) -> str:
+    return bullets([f"{plain(seminar_when(r.value))}: {a(uri, page_uri(r), plain(r.title))}" for _, r in pairs])
 
 
 def compiled_minutes_page(catalog: Catalog) -> Document:
@@ -112,8 +111,8 @@ def compiled_minutes_page(catalog: Catalog) -> Document:
     doc = Document("Compiled minutes", {"kb_kind": "minutes"})
     doc.heading(1, "Compiled minutes")
     with_minutes = sorted(
-        (r for r in catalog.seminars.values() if r.data.get("minutes")),
-        key=lambda r: (r.data["date"] == "unknown", r.data["date"], r.title),
+        ((minutes, r) for r in catalog.seminars.values() if (minutes := r.value.minutes)),
+        key=lambda pair: (pair[1].value.undated, pair[1].value.date, pair[1].title),
     )
     if not with_minutes:
         doc.add(
@@ -122,26 +121,24 @@ def compiled_minutes_page(catalog: Catalog) -> Document:
             "suggestions, references) to its record; the suggestions then appear here.</p>\n"
         )
         return doc
-    count = sum(len(r.data["minutes"].get("suggestions", [])) for r in with_minutes)
+    count = sum(len(minutes.suggestions) for minutes, _ in with_minutes)
     doc.add(
         f"<p>Minutes of {len(with_minutes)} of {len(catalog.seminars)} seminars; {count} suggestions from the "
         "audience, listed by seminar and by topic.</p>\n"
     )
     doc.heading(2, "By seminar")
     by_topic: dict[str, list[str]] = {}
-    for record in with_minutes:
-        minutes = record.data["minutes"]
+    for minutes, record in with_minutes:
         link = a(uri, page_uri(record), plain(record.title))
         doc.heading(3, plain(record.title), inner=link)
-        doc.add(f"<p><em>{plain(seminar_when(record.data))}</em></p>\n")
-        if minutes.get("topic_summary"):
-            doc.add(markdown_html(minutes["topic_summary"]))
-        suggestions = [markdown_inline(s) for s in minutes.get("suggestions", [])]
+        doc.add(f"<p><em>{plain(seminar_when(record.value))}</em></p>\n")
+        if minutes.topic_summary:
+            doc.add(markdown_html(minutes.topic_summary))
+        suggestions = [markdown_inline(s) for s in minutes.suggestions]
         doc.add(bullets(suggestions, "kb-suggestions") or "<p><em>No suggestions recorded.</em></p>\n")
-        refs = minutes.get("references", [])
-        if refs:
-            doc.add("<p><strong>References</strong></p>\n", bullets([reference_line(r) for r in refs]))
-        for topic in topics_of(record):
+        if minutes.references:
+            doc.add("<p><strong>References</strong></p>\n", bullets([reference_line(r) for r in minutes.references]))
+        for topic in topics_of(record.value):
             by_topic.setdefault(topic, []).extend(f"{s} <small>({link})</small>" for s in suggestions)
     doc.heading(2, "By topic")
     listed = {t: lines for t, lines in sorted(by_topic.items()) if lines}
@@ -153,9 +150,9 @@ def compiled_minutes_page(catalog: Catalog) -> Document:
     return doc
 
 
-def topics_of(record: Record) -> list[str]:
+def topics_of(seminar: Seminar) -> list[str]:
     """A seminar's topics: its techniques and tags, else its domain, else 'other'."""
-    topics = [*record.data.get("techniques", []), *record.data.get("tags", [])]
-    if not topics and record.data.get("domain"):
-        topics = [record.data["domain"]]
+    topics = [*seminar.techniques, *seminar.tags]
+    if not topics and seminar.domain:
+        topics = [seminar.domain]
     return sorted(set(topics)) or ["other"]

@@ -99,16 +99,14 @@ def colab_url(owner: str, repo: str, branch: str, repo_path: str) -> str:
     )
 
 
-def launch_links(
-    settings: SiteSettings, usecase: dict[str, Any], repo_path: str, gpu: str = "none"
-) -> list[LaunchLink]:
+def launch_links(settings: SiteSettings, repo_path: str, gpu: str = "none", hub: str | None = None) -> list[LaunchLink]:
     """The buttons for one notebook at `repo_path` (relative to the repository root); `gpu` is
-    the notebook's `gpu` field (a notebook that requires one gets no Binder button)."""
+    the notebook's `gpu` field (a notebook that requires one gets no Binder button); `hub` is the
+    use case's own JupyterHub (its `environment.hub`), where it has one."""
     links: list[LaunchLink] = []
     if not settings.repository:
         return links
-    environment = usecase.get("environment") or {}
-    hub = environment.get("hub") or settings.hub
+    hub = hub or settings.hub
     if settings.launch.get("jupyterhub") and hub:
         links.append(
             LaunchLink(

@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from ..model import Catalog, Record
+from ..model import Catalog, Record, V
+from ..records import Dataset, Seminar, UseCase, people_of
 from ..results import NEVER_RUN, StatusMap
 from ..urls import FEED, MINUTES, SEMINARS_ICS, TAGS_INDEX, listing_uri, page_uri
 from .document import Document
 from .markup import a, attr, file_href, href, plain
 from .pages import UNDATED_ANCHOR, bullets, seminar_when, usecase_facets
 from .tags import Tag, tag_index
-
-FacetFn = Callable[[Record], dict[str, list[str]]]
 
 FACET_LABELS = {
     "domain": "Domain",
@@ -59,10 +58,10 @@ def facet_panel(facets: dict[str, Counter[str]]) -> str:
 
 def listing(
     uri: str,
-    records: list[Record],
-    facet_fn: FacetFn,
-    describe: Callable[[Record], str],
-    sort_key: Callable[[Record], str],
+    records: list[Record[V]],
+    facet_fn: Callable[[Record[V]], dict[str, list[str]]],
+    describe: Callable[[Record[V]], str],
+    sort_key: Callable[[Record[V]], str],
 ) -> str:
     facets: dict[str, Counter[str]] = {}
     items = []
@@ -71,7 +70,9 @@ def listing(
         for name, vals in values.items():
             facets.setdefault(name, Counter()).update(set(vals))
         data_attrs = " ".join(f'data-f-{attr(name)}="{attr("|".join(vals))}"' for name, vals in values.items())
-        text = " ".join([record.title, str(record.data.get("summary", "")), *people_of(record)]).lower()
+        value = record.value
+        summary = value.summary if isinstance(value, (UseCase, Dataset)) else ""
+        text = " ".join([record.title, summary, *(p.name for p in people_of(value))]).lower()
         items.append(
             f'<li class="kb-item" data-kb-item {data_attrs} data-kb-sort="{attr(sort_key(record))}" '
             f'data-kb-text="{attr(text)}"><a href="{attr(href(uri, page_uri(record)))}">{plain(record.title)}</a>'
@@ -85,20 +86,15 @@ def listing(
     )
 
 
-def people_of(record: Record) -> list[str]:
-    people = [p["name"] for key in ("authors", "contacts", "speakers") for p in record.data.get(key, [])]
-    return people + [c["name"] for c in record.data.get("creators", [])]
-
-
 def usecases_index(catalog: Catalog, statuses: StatusMap) -> Document:
     uri = listing_uri("usecase")
 
-    def describe(record: Record) -> str:
-        data = record.data
-        states = {statuses.get((record.id, n["path"]), NEVER_RUN).label for n in data["notebooks"]}
+    def describe(record: Record[UseCase]) -> str:
+        usecase = record.value
+        states = {statuses.get((record.id, n.path), NEVER_RUN).label for n in usecase.notebooks}
         return (
-            f'<p class="kb-summary">{plain(data["summary"])}</p><p class="kb-meta">{plain(data["domain"])} · '
-            f"{plain(', '.join(data['techniques']))} · {len(data['notebooks'])} notebook(s) · "
+            f'<p class="kb-summary">{plain(usecase.summary)}</p><p class="kb-meta">{plain(usecase.domain)} · '
+            f"{plain(', '.join(usecase.techniques))} · {len(usecase.notebooks)} notebook(s) · "
             f"{plain(', '.join(sorted(states)))}</p>"
         )
 
@@ -113,56 +109,58 @@ def usecases_index(catalog: Catalog, statuses: StatusMap) -> Document:
             list(catalog.usecases.values()),
             lambda r: usecase_facets(r, statuses),
             describe,
-            lambda r: str(r.data.get("created", "")),
+            lambda r: r.value.created or "",
         ),
     )
     return doc
 
 
-def dataset_facets(record: Record) -> dict[str, list[str]]:
-    data = record.data
+def dataset_facets(record: Record[Dataset]) -> dict[str, list[str]]:
+    dataset = record.value
     return {
-        "domain": [data["domain"]],
-        "access": [data["access"]],
-        "license": [data["license"]],
-        "year": [str(data["year"])] if data.get("year") else [],
+        "domain": [dataset.domain],
+        "access": [dataset.access],
+        "license": [dataset.license],
+        "year": [str(dataset.year)] if dataset.year else [],
     }
 
 
 def datasets_index(catalog: Catalog) -> Document:
     uri = listing_uri("dataset")
 
-    def describe(record: Record) -> str:
-        data = record.data
+    def describe(record: Record[Dataset]) -> str:
+        dataset = record.value
         used = len(catalog.related(record, "usecase"))
         return (
-            f'<p class="kb-summary">{plain(data["summary"])}</p><p class="kb-meta">{plain(data["domain"])} · '
-            f"{plain(data['access'])} · {plain(data['license'])} · used by {used} use case(s)</p>"
+            f'<p class="kb-summary">{plain(dataset.summary)}</p><p class="kb-meta">{plain(dataset.domain)} · '
+            f"{plain(dataset.access)} · {plain(dataset.license)} · used by {used} use case(s)</p>"
         )
+
+    def year(record: Record[Dataset]) -> str:
+        return "" if record.value.year is None else str(record.value.year)
 
     doc = Document("Datasets", {"kb_kind": "listing"})
     doc.heading(1, "Datasets")
     doc.add(
         f"<p>{len(catalog.datasets)} public datasets with their licenses, files and checksums.</p>\n",
-        listing(uri, list(catalog.datasets.values()), dataset_facets, describe, lambda r: str(r.data.get("year", ""))),
+        listing(uri, list(catalog.datasets.values()), dataset_facets, describe, year),
     )
     return doc
 
 
-def seminar_facets(record: Record) -> dict[str, list[str]]:
-    data = record.data
-    year = data["date"][:4] if data["date"] != "unknown" else "undated"
+def seminar_facets(record: Record[Seminar]) -> dict[str, list[str]]:
+    seminar = record.value
     return {
-        "year": [year],
-        "domain": [data["domain"]] if data.get("domain") else [],
-        "technique": list(data.get("techniques", [])),
-        "minutes": ["with minutes" if data.get("minutes") else "no minutes"],
+        "year": ["undated" if seminar.undated else seminar.date[:4]],
+        "domain": [seminar.domain] if seminar.domain else [],
+        "technique": list(seminar.techniques),
+        "minutes": ["with minutes" if seminar.minutes else "no minutes"],
     }
 
 
 def seminars_index(catalog: Catalog) -> Document:
     uri = listing_uri("seminar")
-    by_year: dict[str, list[Record]] = {}
+    by_year: dict[str, list[Record[Seminar]]] = {}
     for record in catalog.seminars.values():
         by_year.setdefault(seminar_facets(record)["year"][0], []).append(record)
     years = sorted(by_year, key=lambda y: (y == "undated", y))
@@ -181,10 +179,10 @@ def seminars_index(catalog: Catalog) -> Document:
         ),
     )
 
-    def describe(record: Record) -> str:
-        if record.data["date"] == "unknown":
+    def describe(record: Record[Seminar]) -> str:
+        if record.value.undated:
             return ""  # said once, by the "Date not recorded" group's heading
-        return f'<p class="kb-meta">{plain(seminar_when(record.data))}</p>'
+        return f'<p class="kb-meta">{plain(seminar_when(record.value))}</p>'
 
     doc.add(
         listing(
@@ -192,7 +190,7 @@ def seminars_index(catalog: Catalog) -> Document:
             list(catalog.seminars.values()),
             seminar_facets,
             describe,
-            lambda r: str(r.data["date"]).replace("unknown", ""),
+            lambda r: "" if r.value.undated else r.value.date,
         )
     )
     for year in years:
@@ -200,8 +198,8 @@ def seminars_index(catalog: Catalog) -> Document:
         if year == "undated":
             doc.add(UNDATED_EXPLANATION)
         lines = []
-        for record in sorted(by_year[year], key=lambda r: (r.data["date"], r.title)):
-            when = "" if year == "undated" else f"{plain(record.data['date'])} — "
+        for record in sorted(by_year[year], key=lambda r: (r.value.date, r.title)):
+            when = "" if year == "undated" else f"{plain(record.value.date)} — "
             lines.append(when + a(uri, page_uri(record), plain(record.title)))
         doc.add(bullets(lines))
     return doc

@@ -9,6 +9,7 @@ since verdicts and launch settings change without the notebook changing.
 from __future__ import annotations
 
 from ..model import Catalog, Record
+from ..records import NotebookEntry, UseCase
 from ..results import NEVER_RUN, StatusMap
 from ..urls import listing_uri, notebook_uri, page_uri
 from .document import Document
@@ -17,15 +18,17 @@ from .markup import a, plain
 from .pages import badge, launch_buttons
 
 
-def notebook_header(usecase: Record, notebook: dict[str, object], settings: SiteSettings, statuses: StatusMap) -> str:
+def notebook_header(
+    usecase: Record[UseCase], notebook: NotebookEntry, settings: SiteSettings, statuses: StatusMap
+) -> str:
     """HTML for the top of the page of `notebook` (an entry of the use case's `notebooks`)."""
-    path = str(notebook["path"])
+    path = notebook.path
     uri = notebook_uri(usecase.id, path)
     status = statuses.get((usecase.id, path), NEVER_RUN)
     crumbs = (
         f"<li>{a(uri, listing_uri('usecase'), 'Use cases')}</li>"
         f"<li>{a(uri, page_uri(usecase), plain(usecase.title))}</li>"
-        f'<li aria-current="page">{plain(notebook["title"])}</li>'
+        f'<li aria-current="page">{plain(notebook.title)}</li>'
     )
     return (
         '<div class="kb-notebook-header" data-search-exclude>\n'
@@ -43,8 +46,8 @@ def add_notebook_headers(
     searchable: the use case's own page holds the same words. A page without sections hides the
     empty table-of-contents column, so the code has the page's width."""
     for usecase in catalog.usecases.values():
-        for notebook in usecase.data.get("notebooks", []):
-            doc = documents.get(notebook_uri(usecase.id, notebook["path"]))
+        for notebook in usecase.value.notebooks:
+            doc = documents.get(notebook_uri(usecase.id, notebook.path))
             if doc is not None:
                 doc.parts.insert(0, notebook_header(usecase, notebook, settings, statuses))
                 if not any(h.children for h in doc.headings):  # nothing for a table of contents:

@@ -142,17 +142,17 @@ def prepare_notebooks(catalog: Catalog, cache_dir: Path) -> list[NotebookSource]
     change, so `mkdocs serve` stays quiet) and return them."""
     out = []
     for usecase in catalog.usecases.values():
-        for entry in usecase.data.get("notebooks", []):
-            notebook = read_notebook(usecase.folder / entry["path"])
+        for entry in usecase.value.notebooks:
+            notebook = read_notebook(usecase.folder / entry.path)
             if not notebook.usable:
                 continue  # the validate stage has reported it
-            uri = notebook_uri(usecase.id, entry["path"])
+            uri = notebook_uri(usecase.id, entry.path)
             target = cache_dir / "display" / uri
             text = json.dumps(display_notebook(notebook), ensure_ascii=False, indent=1) + "\n"
             if not target.is_file() or target.is_symlink() or target.read_text(encoding="utf-8") != text:
                 write_text(target, text)
             digest = hashlib.sha256(text.encode()).hexdigest()
-            title = entry["title"] if entry["title"] == usecase.title else f"{entry['title']} · {usecase.title}"
+            title = entry.title if entry.title == usecase.title else f"{entry.title} · {usecase.title}"
             out.append(NotebookSource(uri, title, notebook, target, digest))
     return out
 

@@ -87,17 +87,17 @@ def render_site(
     link_history: dict[str, list[dict[str, Any]]] | None = None,
 ) -> SiteContent:
     site = SiteContent()
-    for record in catalog.usecases.values():
-        site.documents[page_uri(record)] = usecase_page(record, catalog, settings, statuses)
-    for record in catalog.datasets.values():
-        url = absolute_url(settings.site_url, page_uri(record)) if settings.site_url else ""
-        doc = dataset_page(record, catalog, link_history)
-        doc.add(script_tag(dataset_jsonld(record, url)), searchable=False)
-        site.documents[page_uri(record)] = doc
-    for record in catalog.seminars.values():
-        site.documents[page_uri(record)] = seminar_page(record, catalog, today)
-    for record in catalog.events.values():
-        site.documents[page_uri(record)] = event_page(record, catalog)
+    for usecase in catalog.usecases.values():
+        site.documents[page_uri(usecase)] = usecase_page(usecase, catalog, settings, statuses)
+    for dataset in catalog.datasets.values():
+        url = absolute_url(settings.site_url, page_uri(dataset)) if settings.site_url else ""
+        doc = dataset_page(dataset, catalog, link_history)
+        doc.add(script_tag(dataset_jsonld(dataset.value, url)), searchable=False)
+        site.documents[page_uri(dataset)] = doc
+    for seminar in catalog.seminars.values():
+        site.documents[page_uri(seminar)] = seminar_page(seminar, catalog, today)
+    for event in catalog.events.values():
+        site.documents[page_uri(event)] = event_page(event, catalog)
     site.documents[listing_uri("event")] = events_index(catalog)
     site.documents[HOME] = home_page(catalog, today)
     site.documents[listing_uri("usecase")] = usecases_index(catalog, statuses)

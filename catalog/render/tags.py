@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..model import Catalog, Record
+from ..records import Dataset, Seminar, UseCase
 from ..urls import tag_uri
 
-# record field → tag group (the group names the folder of the tag pages)
-TAG_FIELDS = {
-    "domain": "domain",
-    "techniques": "technique",
-    "experiments": "experiment",
-    "tags": "keyword",
-    "keywords": "keyword",
-}
+# a record's domain, techniques, experiments and tags (a dataset's keywords) are its tags; the
+# group (domain, technique, experiment, keyword) names the folder of the tag pages
 
 
 @dataclass(frozen=True, order=True)
@@ -34,12 +30,19 @@ class Tag:
 
 
 def tags_of(record: Record) -> list[Tag]:
-    tags = set()
-    for field, group in TAG_FIELDS.items():
-        value = record.data.get(field)
-        for item in [value] if isinstance(value, str) else (value or []):
-            tags.add(Tag(group, str(item)))
-    return sorted(tags)
+    value = record.value
+    labels: dict[str, Sequence[str]] = {}
+    if isinstance(value, UseCase):
+        labels = {"domain": (value.domain,), "technique": value.techniques, "experiment": value.experiments}
+        labels["keyword"] = value.tags
+    elif isinstance(value, Dataset):
+        labels = {"domain": (value.domain,), "keyword": value.keywords}
+    elif isinstance(value, Seminar):
+        labels = {"domain": (value.domain,) if value.domain else (), "technique": value.techniques}
+        labels["keyword"] = value.tags
+    else:
+        labels = {"keyword": value.tags}
+    return sorted({Tag(group, label) for group, items in labels.items() for label in items})
 
 
 def tag_index(catalog: Catalog) -> dict[Tag, list[Record]]:
