@@ -77,9 +77,8 @@ def test_url_layout() -> None:
     notebook = notebook_uri("jet-gnn", "notebooks/train.ipynb")
     assert notebook == "usecases/jet-gnn/notebooks/train.ipynb"
     assert download_uri(notebook) == "usecases/jet-gnn/notebooks/train/train.ipynb"
-    assert (
-        download_href("usecases/jet-gnn.md", notebook) == "notebooks/train/train.ipynb"
-    )  # the page is served at usecases/jet-gnn/
+    # the use case's page is served at usecases/jet-gnn/, its notebook's below it
+    assert download_href("usecases/jet-gnn.md", notebook) == "notebooks/train/train.ipynb"
     assert listing_uri("event") == "events/index.md" and "events/index.md" in IN_NAV
 
 
