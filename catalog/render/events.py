@@ -17,8 +17,8 @@ FORMAT_LABELS = {"virtual": "virtual", "in-person": "in person", "hybrid": "hybr
 
 def event_page(record: Record[Event], catalog: Catalog) -> Document:
     event, uri = record.value, page_uri(record)
-    doc = Document(record.title, {"kb_kind": "event"})
-    doc.heading(1, plain(record.title))
+    doc = Document(event.title, {"kb_kind": "event"})
+    doc.heading(1, plain(event.title))
     doc.add(tags_line(uri, record))
     rows = [("Kind", plain(KIND_LABELS[event.kind])), ("When", plain(event_when(event)))]
     if event.flavour:

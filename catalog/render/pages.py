@@ -115,7 +115,7 @@ def search_terms(value: RecordValue) -> list[str]:
 
 def title_block(doc: Document, record: Record, uri: str, lead: str) -> None:
     doc.meta["kb_search_terms"] = search_terms(record.value)
-    doc.heading(1, plain(record.title))
+    doc.heading(1, plain(record.value.title))
     doc.add(lead, tags_line(uri, record))
 
 
@@ -151,7 +151,7 @@ def joined(values: str | Sequence[object]) -> str:
 
 def usecase_page(record: Record[UseCase], catalog: Catalog, settings: SiteSettings, statuses: StatusMap) -> Document:
     usecase, uri = record.value, page_uri(record)
-    doc = Document(record.title, {"kb_kind": "usecase"})
+    doc = Document(usecase.title, {"kb_kind": "usecase"})
     title_block(doc, record, uri, f"<p><em>{plain(usecase.summary)}</em></p>\n")
     rows = [("Domain", plain(usecase.domain)), ("Techniques", joined(usecase.techniques))]
     optional: tuple[tuple[str, str | tuple[str, ...] | None], ...] = (
@@ -326,7 +326,7 @@ def dataset_page(
     record: Record[Dataset], catalog: Catalog, link_history: dict[str, list[dict[str, Any]]] | None = None
 ) -> Document:
     dataset, uri = record.value, page_uri(record)
-    doc = Document(record.title, {"kb_kind": "dataset"})
+    doc = Document(dataset.title, {"kb_kind": "dataset"})
     title_block(doc, record, uri, f"<p><em>{plain(dataset.summary)}</em></p>\n")
     rows = [
         ("Domain", plain(dataset.domain)),
@@ -406,7 +406,7 @@ UNDATED_ANCHOR = "date-not-recorded"
 
 def seminar_page(record: Record[Seminar], catalog: Catalog, today: dt.date | None = None) -> Document:
     seminar, uri = record.value, page_uri(record)
-    doc = Document(record.title, {"kb_kind": "seminar"})
+    doc = Document(seminar.title, {"kb_kind": "seminar"})
     lead = "" if seminar.undated else f"<p><strong>When:</strong> {plain(seminar_when(seminar))}</p>\n"
     title_block(doc, record, uri, lead + not_recorded_note(uri, seminar, today))
     if seminar.speakers:
