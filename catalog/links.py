@@ -2,6 +2,9 @@
 
 One bad day must not fail a pull request: a link is *broken* only after `CONFIRM_RUNS` failing
 runs in a row; rate limits (429) and refusals (401/403) are reported as such, never as broken.
+
+Every result a user sees is a `Problem` (KB3xx, docs/contributing.md) at the line of the URL's
+field in its record, printed by the same formatters as validation problems.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ import requests
 
 from .atomic_write import write_text
 from .http import HttpPolicy, new_session, request_with_retries
-from .loader import json_path
+from .loader import JsonPath, json_path
 from .model import Catalog, Record
 from .netguard import AddressRefused
+from .problems import Problem, Severity
 from .urls import arxiv_url, doi_url
 
 CONFIRM_RUNS = 3
@@ -34,11 +38,38 @@ STATES = ("ok", "broken", "rate-limited", "blocked", "timeout", "redirect-loop",
 FAILING = ("broken", "timeout", "redirect-loop", "refused")
 
 
+# One code per way a link check fails (docs/contributing.md); "ok" is no problem.
+LINK_CODES = {
+    "broken": "KB301",
+    "refused": "KB302",
+    "redirect-loop": "KB303",
+    "timeout": "KB304",
+    "rate-limited": "KB305",
+    "blocked": "KB306",
+}
+LINK_HINTS = {
+    "KB301": "fix the URL or link a copy that stays (an archive, the DOI)",
+    "KB302": "the host name resolves to an internal address; records link to public hosts only",
+    "KB303": "link the address the redirects should end at",
+    "KB304": "the server did not answer in time; the next runs tell whether it is down",
+    "KB305": "the server limits automated requests; a rate-limited link never counts as broken",
+    "KB306": "the server refuses robots or needs a login; check the page in a browser",
+}
+# `--verify-files` outcomes; "verified" is no problem.
+FILE_CODES = {"checksum-error": "KB310", "unavailable": "KB311", "skipped": "KB312"}
+FILE_HINTS = {
+    "KB310": "correct sha256/md5 and size_bytes in the record, or find out why the file changed",
+    "KB311": "check the file's url; a mirror (MLINFN_DATA_MIRRORS) may still have it",
+    "KB312": "give the file a url, a checksum and size_bytes, or raise --max-file-bytes",
+}
+
+
 @dataclass(frozen=True)
 class LinkUse:
     url: str
     file: str
     path: str
+    parts: JsonPath = ()  # the field in the record, for the line of a problem
 
 
 @dataclass(frozen=True)
@@ -65,11 +96,11 @@ def record_urls(record: Record) -> list[LinkUse]:
         elif isinstance(value, str) and parts:
             key = parts[-1]
             if value.startswith("https://") and key != "$schema" and "sources" not in parts:
-                found.append(LinkUse(value, record.file, json_path(parts)))
+                found.append(LinkUse(value, record.file, json_path(parts), parts))
             elif key == "doi":
-                found.append(LinkUse(doi_url(value), record.file, json_path(parts)))
+                found.append(LinkUse(doi_url(value), record.file, json_path(parts), parts))
             elif key == "arxiv":
-                found.append(LinkUse(arxiv_url(value), record.file, json_path(parts)))
+                found.append(LinkUse(arxiv_url(value), record.file, json_path(parts), parts))
 
     walk(record.data, ())
     return found
@@ -168,11 +199,54 @@ def verdict(runs: list[dict[str, Any]]) -> str:
         return "unchecked"
     last = runs[-1]["state"]
     if last in FAILING:
-        recent = runs[-CONFIRM_RUNS:]
-        if len(recent) == CONFIRM_RUNS and all(r["state"] in FAILING for r in recent):
+        if failing_runs(runs) == CONFIRM_RUNS:
             return "broken"
-        return f"failing ({last}, {sum(r['state'] in FAILING for r in recent)}/{CONFIRM_RUNS})"
+        return f"failing ({last}, {failing_runs(runs)}/{CONFIRM_RUNS})"
     return last
+
+
+def failing_runs(runs: list[dict[str, Any]]) -> int:
+    """How many of the last `CONFIRM_RUNS` runs failed."""
+    return sum(r["state"] in FAILING for r in runs[-CONFIRM_RUNS:])
+
+
+def link_problems(
+    catalog: Catalog, uses: dict[str, list[LinkUse]], checks: list[LinkCheck], history: History
+) -> list[Problem]:
+    """One problem per use of each link whose last check failed, an error only once it is broken."""
+    records = {record.file: record for record in catalog.all_records()}
+    problems = []
+    for check in checks:
+        code = LINK_CODES.get(check.state)
+        if code is None:
+            continue
+        runs = history.get(check.url, [])
+        broken = verdict(runs) == "broken"
+        if broken:
+            message = f"{check.url} is broken: {check.detail} ({CONFIRM_RUNS} failing runs in a row)"
+        elif check.state in FAILING:
+            message = (
+                f"{check.url} failed: {check.detail} ({failing_runs(runs)} of the last {CONFIRM_RUNS} runs failed; "
+                f"broken after {CONFIRM_RUNS} in a row)"
+            )
+        else:
+            message = f"{check.url} is {check.state}: {check.detail}"
+        for use in uses.get(check.url, []):
+            record = records.get(use.file)
+            line, column = record.lines.locate(use.parts) if record else (1, 1)
+            problems.append(
+                Problem(
+                    code,
+                    message,
+                    use.file,
+                    line,
+                    column,
+                    use.path,
+                    Severity.ERROR if broken else Severity.WARNING,
+                    LINK_HINTS[code],
+                )
+            )
+    return sorted(problems, key=Problem.sort_key)
 
 
 @dataclass(frozen=True)
@@ -213,3 +287,32 @@ def verify_files(catalog: Catalog, cache: Path, max_bytes: int, policy: HttpPoli
                 state = "checksum-error" if "checksum error" in str(exc) or "size " in str(exc) else "unavailable"
                 results.append(FileCheck(record.id, name, state, str(exc)))
     return results
+
+
+def file_problems(catalog: Catalog, checks: list[FileCheck]) -> list[Problem]:
+    """`verify_files` outcomes as problems at the file's entry in its dataset record; a checksum
+    or size that does not match is an error, a file not downloaded or not checked a warning."""
+    problems = []
+    for check in checks:
+        code = FILE_CODES.get(check.state)
+        record = catalog.datasets.get(check.dataset)
+        if code is None or record is None:
+            continue
+        entries = record.data.get("files", [])
+        index = next((i for i, e in enumerate(entries) if e.get("name") == check.name), 0)
+        parts: JsonPath = ("files", index, "url") if entries and entries[index].get("url") else ("files", index)
+        line, column = record.lines.locate(parts)
+        words = {"KB310": "does not match the record", "KB311": "could not be downloaded", "KB312": "was not verified"}
+        problems.append(
+            Problem(
+                code,
+                f"file {check.name!r} {words[code]}: {check.detail}",
+                record.file,
+                line,
+                column,
+                json_path(parts),
+                Severity.ERROR if code == "KB310" else Severity.WARNING,
+                FILE_HINTS[code],
+            )
+        )
+    return sorted(problems, key=Problem.sort_key)

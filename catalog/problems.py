@@ -61,6 +61,17 @@ CODES: dict[str, str] = {
     "KB220": "checked notebook cell has no stored output",
     "KB221": "notebook checks nothing (no checked output, no metric)",
     "KB222": "declared metric never reported by the notebook",
+    # `catalog links` (catalog/links.py): an error only once a link failed CONFIRM_RUNS runs in a row
+    "KB301": "link answers with an HTTP error or cannot be reached",
+    "KB302": "link refused by the outbound guard (internal address)",
+    "KB303": "link redirects too many times",
+    "KB304": "link does not answer in time",
+    "KB305": "link is rate-limited (HTTP 429)",
+    "KB306": "link refuses automated requests (HTTP 401/403)",
+    # `catalog links --verify-files`
+    "KB310": "dataset file does not match its checksum or size",
+    "KB311": "dataset file could not be downloaded",
+    "KB312": "dataset file not verified (no URL or checksum, or over the size cap)",
 }
 
 

@@ -8,11 +8,14 @@ that the tests show is never reached.
 from __future__ import annotations
 
 import gzip
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from catalog.netguard import allow_loopback_for_tests
@@ -121,12 +124,27 @@ class Handler(BaseHTTPRequestHandler):
 DRIP = 0.4  # seconds between the bytes of /drip.bin
 
 
+def self_signed(folder: Path, *names: str) -> tuple[Path, Path]:
+    """A certificate for `names` (its own CA, valid two days) and its key, made by openssl."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    request = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    names_ext = "subjectAltName=" + ",".join(f"DNS:{name}" for name in names)
+    files = ["-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", f"/CN={names[0]}", "-addext", names_ext]
+    subprocess.run([*request, *files], check=True, capture_output=True)
+    return cert, key
+
+
 @contextmanager
-def serve(*, allowed: bool = True) -> Iterator[tuple[str, list[str]]]:
-    """(base URL on 127.0.0.1, list of requests seen); `allowed`: reachable through the test allowance."""
+def serve(*, allowed: bool = True, tls: tuple[Path, Path] | None = None) -> Iterator[tuple[str, list[str]]]:
+    """(base URL on 127.0.0.1, list of requests seen); `allowed`: reachable through the test allowance;
+    `tls`: (certificate, key) to speak HTTPS (the base URL still names 127.0.0.1 and http)."""
     log: list[str] = []
     handler = type("LoggedHandler", (Handler,), {"requests": log})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

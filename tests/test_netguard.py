@@ -161,9 +161,10 @@ def test_links_command_refuses_a_record_url_whose_name_resolves_inside(
         monkeypatch.setattr(netguard, "getaddrinfo", answer({"data.example.org": "127.0.0.1"}))
         code, out, _ = run_cli("links", "--root", str(root), "--format", "json")
     (item,) = json.loads(out)
-    assert item["last"] == "refused" and item["status"] is None and item["path"] == "$.landing_page"
-    assert "data.example.org resolves to a loopback address" in item["detail"]
-    assert code == 0 and internal_log == []  # failing, not yet broken (3 runs), and nothing was sent
+    assert item["code"] == "KB302" and item["path"] == "$.landing_page" and item["line"] == 7
+    assert "data.example.org resolves to a loopback address" in item["message"]
+    assert item["severity"] == "warning"  # failing, not yet broken (3 runs)
+    assert code == 0 and internal_log == []  # and nothing was sent
 
 
 def test_only_tests_use_the_loopback_allowance() -> None:

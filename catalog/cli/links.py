@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from .common import catalog_root
+from ..problems import FORMATTERS
+from .common import catalog_root, report
 
 if TYPE_CHECKING:
     from .common import Subparsers
 
 
 def cmd_links(args: argparse.Namespace) -> int:
-    import json
-
     from ..changed import changed_files
     from ..http import HttpPolicy
-    from ..links import catalog_urls, check_urls, read_history, update_history, verdict, write_history
+    from ..links import catalog_urls, check_urls, link_problems, read_history, update_history, write_history
     from ..validate import load_catalog
 
     root = catalog_root(args.root)
@@ -39,58 +40,26 @@ def cmd_links(args: argparse.Namespace) -> int:
     checks = check_urls(uses, policy)
     history = update_history(history, checks)
     write_history(history_path, history)
-    report = []
-    for check in checks:
-        state = verdict(history[check.url])
-        for use in uses[check.url]:
-            report.append(
-                {
-                    "url": check.url,
-                    "state": state,
-                    "last": check.state,
-                    "status": check.status,
-                    "detail": check.detail,
-                    "file": use.file,
-                    "path": use.path,
-                }
-            )
-    if args.format == "json":
-        print(json.dumps(report, indent=1))
-    else:
-        for item in report:
-            if item["last"] == "ok":
-                continue
-            level = "error" if item["state"] == "broken" else "warning"
-            if args.format == "github":
-                print(
-                    f"::{level} file={item['file']},title=link {item['state']}::{item['url']} at {item['path']}: "
-                    f"{item['detail']}"
-                )
-            else:
-                print(f"{item['file']}: {level}: {item['url']} at {item['path']} is {item['state']} ({item['detail']})")
-        counts: dict[str, int] = {}
-        for check in checks:
-            counts[check.state] = counts.get(check.state, 0) + 1
-        print(f"{len(checks)} link(s): " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-    bad_files = 0
+    problems = link_problems(catalog, uses, checks, history)
+    counts = Counter(check.state for check in checks)
+    print(
+        f"catalog: {len(checks)} link(s) checked: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())),
+        file=sys.stderr,
+    )
     if args.verify_files:
-        from ..links import verify_files
+        from ..links import file_problems, verify_files
 
         with tempfile.TemporaryDirectory(prefix="kb-verify-") as scratch:
-            for file_check in verify_files(catalog, Path(scratch), args.max_file_bytes, policy):
-                bad_files += file_check.state == "checksum-error"
-                print(
-                    f"datasets/{file_check.dataset}.yaml: file {file_check.name}: {file_check.state}"
-                    + (f" ({file_check.detail})" if file_check.detail else "")
-                )
-    return 1 if bad_files or any(item["state"] == "broken" for item in report) else 0
+            problems += file_problems(catalog, verify_files(catalog, Path(scratch), args.max_file_bytes, policy))
+    return report(problems, args.format, args.output)
 
 
 def register(sub: Subparsers) -> None:
     p = sub.add_parser("links", help="check every URL in the records (broken only after repeated failures)")
     p.add_argument("--root", help="catalog root (default: current folder)")
     p.add_argument("--changed", nargs="?", const="origin/main", metavar="BASE")
-    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p.add_argument("--format", choices=sorted(FORMATTERS), default="text")
+    p.add_argument("--output", help="write the report here instead of standard output")
     p.add_argument("--history", default="results/links.json", help="link history store")
     p.add_argument("--budget", type=float, default=60.0, help="seconds any one URL may take, retries included")
     p.add_argument("--list", action="store_true", help="only list the URLs that would be checked")
