@@ -41,10 +41,11 @@ def proof_problems(record: Record, index: int, entry: dict[str, Any], declared: 
     cells = notebook.cells
     mode = entry.get("nbval", "lax")
     parts = ("notebooks", index, "path")
-    line, col = record.lines.locate(parts)
     problems = []
 
     def problem(code: str, message: str, hint: str, severity: Severity = Severity.ERROR) -> None:
+        # located only when there is a problem: a position composes the record's YAML again
+        line, col = record.lines.locate(parts)
         problems.append(Problem(code, message, record.file, line, col, json_path(parts), severity, hint))
 
     code_cells = [c for c in cells if c.get("cell_type") == "code"]

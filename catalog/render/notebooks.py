@@ -306,17 +306,32 @@ def _read_stylesheet(cache_dir: Path, css_key: str) -> str | None:
     return css if hashlib.sha256(css.encode()).hexdigest()[:16] == css_key else None
 
 
-def notebook_document(source: NotebookSource, cache_dir: Path, key: bytes) -> tuple[Document, str, str]:
-    """The notebook's page, its stylesheet's key and CSS: converted once per content and converter."""
+def notebook_document(
+    source: NotebookSource, cache_dir: Path, key: bytes, verified: dict[str, str] | None = None
+) -> tuple[Document, str, str]:
+    """The notebook's page, its stylesheet's key and CSS: converted once per content and converter.
+
+    `verified` holds the stylesheets already read and checked in this build (by key): every
+    notebook page links the same ~600 kB stylesheet, which is read and hashed once, not per page.
+    """
+    verified = {} if verified is None else verified
     name = hashlib.sha256(f"{source.digest}-{_converter_version()}".encode()).hexdigest()
     cached = cache_dir / "pages" / f"{name}.json"
     entry = _read_entry(cached, key)
-    css = _read_stylesheet(cache_dir, str(entry.get("css", ""))) if entry else None
+    css: str | None = None
+    if entry:
+        css_key = str(entry.get("css", ""))
+        css = verified.get(css_key)
+        if css is None:
+            css = _read_stylesheet(cache_dir, css_key)
+            if css is not None:
+                verified[css_key] = css
     if entry is None or css is None or not isinstance(entry.get("html"), str):
         html, css = convert_notebook(source.display_path)
         entry = {"html": html, "css": hashlib.sha256(css.encode()).hexdigest()[:16]}
         write_text(cache_dir / "pages" / f"{entry['css']}.css", css)
         _write_entry(cached, key, entry)
+        verified[entry["css"]] = css
     return _document(source, entry["html"], entry["css"]), entry["css"], css
 
 
@@ -345,8 +360,9 @@ def notebook_site(catalog: Catalog, cache_dir: Path) -> tuple[dict[str, Document
     downloads: dict[str, bytes] = {}
     stylesheets: dict[str, str] = {}
     key = cache_key()
+    verified: dict[str, str] = {}
     for source in prepare_notebooks(catalog, cache_dir):
-        documents[source.uri], css_key, css = notebook_document(source, cache_dir, key)
+        documents[source.uri], css_key, css = notebook_document(source, cache_dir, key, verified)
         downloads[download_uri(source.uri)] = source.notebook.raw
         stylesheets.setdefault(stylesheet_uri(css_key), css)
     return documents, downloads, stylesheets
