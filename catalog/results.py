@@ -20,6 +20,7 @@ class NotebookStatus:
     report: str = ""  # the failure report: cell, exception or diff, metrics
     metrics: tuple[dict[str, Any], ...] = ()  # declared metrics: expected vs measured in that run
     unproven: bool = False  # passed, but compared nothing (no checked output, no metric)
+    order: dict[str, Any] | None = None  # the run's place in its use case's order (results schema: order)
 
     @property
     def label(self) -> str:

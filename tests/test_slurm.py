@@ -16,7 +16,7 @@ import pytest
 
 from catalog.reproduce.dispatch import parse_scontrol
 
-from .conftest import FIXTURES, REPO
+from .conftest import FIXTURES, REPO, snapshot
 from .slurm_cluster import Cluster, local_cluster, missing
 
 pytestmark = pytest.mark.slow
@@ -75,6 +75,27 @@ def test_shipped_use_cases_through_slurm_equal_a_local_run(cluster, tmp_path) ->
     assert len(shards) == sum(len(j["tasks"]) for j in jobs) == len(remote)  # one shard per task
     assert all(t["state"] == "COMPLETED" for j in jobs for t in j["tasks"])
     assert f"merged {len(shards)} shard(s)" in done.stdout
+
+
+def test_a_use_cases_notebooks_share_one_array_task_in_their_order(cluster, tmp_path) -> None:
+    """Issue 20: each use case is one array task; its notebooks run there in declared order in one
+    working folder, so the reader passes after the writer, and the wrong order is named."""
+    root, work, results = tmp_path / "kb", tmp_path / "work", tmp_path / "slurm.json"
+    shutil.copytree(FIXTURES / "order", root)
+    before = snapshot(root)
+    done = dispatch(cluster, root, "--results", str(results), "--gpu", "no", "--work-dir", str(work))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stdout + done.stderr  # failures on purpose
+    tasks = [t for job in json.loads((work / "jobs.json").read_text()) for t in job["tasks"]]
+    assert sorted(t["usecases"] for t in tasks) == [["in-order"], ["writer-fails"], ["wrong-order"]]
+    runs = verdicts(results)
+    write, read = runs["in-order/notebooks/write.ipynb"], runs["in-order/notebooks/read.ipynb"]
+    assert write["verdict"] == read["verdict"] == "passed", read.get("reason")
+    assert read["order"]["before"] == [{"notebook": "notebooks/write.ipynb", "verdict": "passed"}]
+    assert write["placement"]["job"] == read["placement"]["job"]  # the same array task
+    wrong = runs["wrong-order/notebooks/read.ipynb"]
+    assert wrong["verdict"] == "error"
+    assert "is written by notebooks/write.ipynb, which is declared after" in wrong["reason"]
+    assert snapshot(root) == before  # nothing written into the repository
 
 
 def _job_of(work: Path, usecase: str, seconds: float = 60) -> str:

@@ -33,7 +33,7 @@ from .document import Document
 from .launch import SiteSettings, launch_links, launch_notes
 from .markup import a, attr, external_a, markdown_html, markdown_inline, plain, safe_url, table
 from .tags import tags_of
-from .verdicts import failure_details, metrics_table
+from .verdicts import failure_details, metrics_table, order_note
 
 
 def record_link(from_uri: str, record: Record) -> str:
@@ -217,6 +217,7 @@ def notebooks_section(doc: Document, record: Record[UseCase], settings: SiteSett
         doc.heading(3, plain(nb.title), inner=a(uri, target, plain(nb.title)))
         doc.add(
             f"<p>Reproducibility: {badge(status)}</p>\n",
+            order_note(status),
             failure_details(status),
             metrics_table(status),
             f"<p><code>{html.escape(nb.path)}</code> · {gpu} · nbval {plain(nb.nbval)} · "

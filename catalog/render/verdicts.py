@@ -25,6 +25,21 @@ def failure_details(status: NotebookStatus) -> str:
     )
 
 
+def order_note(status: NotebookStatus) -> str:
+    """Where the verdict's run stood in its use case's declared order, and what ran before it in
+    the same working folder; nothing for a use case with one notebook."""
+    order = status.order or {}
+    if int(order.get("of", 1)) < 2:
+        return ""
+    text = f"Ran as notebook {order['position']} of {order['of']} of this use case, in one working folder they share"
+    before = order.get("before") or []
+    if before:
+        text += ", after " + ", ".join(f"{b['notebook']} ({b['verdict']})" for b in before)
+    if order.get("prerequisite"):
+        text += "; run again because a later notebook needed it"
+    return f'<p class="kb-order">{plain(text + ".")}</p>\n'
+
+
 def metric_rows(metrics: tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> list[list[str]]:
     rows = []
     for m in metrics:

@@ -4,13 +4,13 @@ with the resources their records declare."""
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..notebook import read_notebook
 from .plan import Task
 
 # Seconds added per notebook to its cell budget: kernel start-up and nbval (as runner.execute does).
@@ -114,17 +114,11 @@ def load_settings(config: Path) -> EngineSettings:
     return EngineSettings.from_mapping(((doc.get("extra") or {}).get("catalog")) or {})
 
 
-def code_cells(path: Path) -> int:
-    try:
-        return sum(c.get("cell_type") == "code" for c in json.loads(path.read_text(encoding="utf-8")).get("cells", []))
-    except (OSError, ValueError):
-        return 1
-
-
 def notebook_seconds(task: Task) -> int:
     """The longest a notebook may take: every code cell to its limit, plus start-up."""
     timeout = int(task.notebook.get("cell_timeout", 300))
-    return timeout * max(1, code_cells(task.usecase.folder / task.notebook["path"])) + NOTEBOOK_OVERHEAD_S
+    cells = len(read_notebook(task.usecase.folder / task.notebook["path"]).code_cells())
+    return timeout * max(1, cells) + NOTEBOOK_OVERHEAD_S
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,9 @@
 """The content hash a verdict is valid for: code cells (and the outputs nbval checks), the use
-case's environment files, the record's execution settings and the shared sanitize rules."""
+case's environment files, the record's execution settings and the shared sanitize rules.
+
+A use case's notebooks run in their declared order in one working folder, so a notebook's result
+also depends on the notebooks before it: its hash covers their code and settings too (in order).
+A notebook without predecessors (every single-notebook use case) hashes as it always did."""
 
 from __future__ import annotations
 
@@ -38,14 +42,29 @@ def checked_outputs(cell: dict[str, Any], mode: str) -> list[Any]:
     return []
 
 
-def notebook_fingerprint(usecase: Record, entry: dict[str, Any], environment_fingerprint: str = "") -> str:
-    """`environment_fingerprint`: that of the isolated environment the notebook runs in (declared
-    files, Python version, resolved versions; see envs.py); "" for the active environment."""
-    digest = hashlib.sha256()
+def predecessors(usecase: Record, entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """The notebooks declared before `entry` in the record's `notebooks` list (they run first,
+    in the same working folder)."""
+    entries = list(usecase.data.get("notebooks") or [])
+    paths = [e.get("path") for e in entries]
+    return entries[: paths.index(entry["path"])] if entry.get("path") in paths else []
+
+
+def _code_digest(usecase: Record, entry: dict[str, Any], digest: Any) -> None:
     mode = entry.get("nbval", "lax")
     notebook = read_notebook(usecase.folder / entry["path"])  # read once per build, shared with the rules
     for cell in notebook.code_cells():
         digest.update(json.dumps([_cell_text(cell), checked_outputs(cell, mode)], sort_keys=True).encode())
+
+
+def notebook_fingerprint(usecase: Record, entry: dict[str, Any], environment_fingerprint: str = "") -> str:
+    """`environment_fingerprint`: that of the isolated environment the notebook runs in (declared
+    files, Python version, resolved versions; see envs.py); "" for the active environment."""
+    digest = hashlib.sha256()
+    _code_digest(usecase, entry, digest)
+    for earlier in predecessors(usecase, entry):  # what ran before it in its working folder
+        digest.update(json.dumps({"runs after": earlier}, sort_keys=True).encode())
+        _code_digest(usecase, earlier, digest)
     environment = usecase.data.get("environment") or {}
     settings = {"notebook": entry, "environment": environment}
     if usecase.data.get("metrics"):

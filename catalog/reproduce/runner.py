@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..notebook import read_notebook
 from .envs import missing_module_hint
 from .failures import cell_failure, locate, metric_failure, report_text
 from .hardware import describe_hardware
@@ -25,6 +26,7 @@ from .metrics import compare, declared_metrics
 from .placement import describe_placement
 from .plan import Task
 from .store import ResultsStore, proven, write_store
+from .workdir import MAX_WRITTEN, POLICY, WorkingFolder, missing_file, written
 
 KEY_PACKAGES = ("nbval", "jupyter_client", "ipykernel", "numpy", "scikit-learn", "torch", "tensorflow", "pandas")
 
@@ -122,12 +124,18 @@ def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def execute(task: Task, context: RunContext) -> dict[str, Any]:
-    """Run one notebook with nbval in a worker process; always returns a run record."""
-    notebook = task.usecase.folder / task.notebook["path"]
+def execute(task: Task, context: RunContext, folder: WorkingFolder) -> dict[str, Any]:
+    """Run one notebook with nbval in a worker process, in the use case's working folder (a copy,
+    see workdir.py); always returns a run record."""
+    read = read_notebook(task.usecase.folder / task.notebook["path"])  # the one notebook value
     timeout = int(task.notebook.get("cell_timeout", 300))
     started, clock = utc_now(), time.perf_counter()
     run = base_run(task, context, started)
+    if not read.usable:  # validation stops such a catalog first; a file changed since is caught here
+        said = "; ".join(d.message for d in read.defects) or "it cannot be parsed"
+        run.update(_without_report("error", f"the notebook cannot be run: {said}"[:1000], ""), duration_s=0.0)
+        return run
+    notebook = folder.place(task.notebook["path"], read.raw)
     isolated = context.isolation.environments.get(task.usecase.id) if context.isolation else None
     unbuilt = context.isolation.errors.get(task.usecase.id) if context.isolation else None
     if unbuilt and isolated is None:
@@ -162,7 +170,7 @@ def execute(task: Task, context: RunContext) -> dict[str, Any]:
             env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(isolated.jupyter_path), env.get("JUPYTER_PATH")]))
             env["MLINFN_SETUP_INSTALL"] = "0"
         # a notebook may run each cell up to its limit; the whole run gets that plus kernel start-up
-        limit = timeout * max(1, _code_cells(notebook)) + 120
+        limit = timeout * max(1, len(read.code_cells())) + 120
         try:
             done = subprocess.run(command, cwd=notebook.parent, env=env, capture_output=True, text=True, timeout=limit)
             report = json.loads(out.read_text()) if out.is_file() else None
@@ -198,13 +206,6 @@ def _name_missing_requirement(run: dict[str, Any], task: Task, root: Path) -> No
         run["failure"]["summary"] += suffix
 
 
-def _code_cells(path: Path) -> int:
-    try:
-        return sum(c.get("cell_type") == "code" for c in json.loads(path.read_text()).get("cells", []))
-    except (OSError, ValueError):
-        return 1
-
-
 def _cell_counts(report: dict[str, Any]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for cell in report["cells"]:
@@ -228,30 +229,145 @@ def run_plan(
     tasks: list[Task], context: RunContext, store: ResultsStore, results_path: Path, say: Callable[[str], None] = print
 ) -> list[Outcome]:
     """Execute the plan, saving each verdict as soon as it is known (an interrupted run keeps
-    what it finished, and never loses what the store held)."""
-    outcomes = []
+    what it finished, and never loses what the store held). Each use case's notebooks run in
+    their declared order in one working folder (workdir.py)."""
+    outcomes: list[Outcome] = []
     due = [t for t in tasks if t.action != "unchanged"]
-    for number, task in enumerate(due, start=1):
-        if task.action == "skip-gpu":
-            latest = store.latest(task.usecase.id, task.notebook["path"])
-            if latest and latest["verdict"] == "skipped" and latest["content_hash"] == task.fingerprint:
-                outcomes.append(Outcome(task, latest))
-                say(f"[{number}/{len(due)}] {task.key}: skipped (needs GPU; already recorded)")
-                continue
-            run = skipped_run(task, context, "needs GPU")
-        else:
-            say(
-                f"[{number}/{len(due)}] {task.key}: running (nbval {task.notebook.get('nbval', 'lax')}, "
-                f"cell timeout {task.notebook.get('cell_timeout', 300)} s) ..."
-            )
-            run = execute(task, context)
-        store.add(task.usecase.id, task.notebook["path"], run)
-        write_store(results_path, _single(task, run))
-        extra = f" — {run['reason']}" if run.get("reason") else ""
-        say(f"[{number}/{len(due)}] {task.key}: {run['verdict']} in {run['duration_s']:.1f} s{extra}")
-        outcomes.append(Outcome(task, run, executed=task.action == "run"))
+    by_usecase: dict[str, list[Task]] = {}
+    for task in due:
+        by_usecase.setdefault(task.usecase.id, []).append(task)
+    counter = _Counter(len(due), say)
+    for group in by_usecase.values():
+        outcomes += _run_usecase(sorted(group, key=lambda t: t.position), context, store, results_path, counter)
     outcomes += [Outcome(t, None) for t in tasks if t.action == "unchanged"]
     return outcomes
+
+
+@dataclass
+class _Counter:
+    total: int
+    say: Callable[[str], None]
+    number: int = 0
+
+    def next(self) -> str:
+        self.number += 1
+        return f"[{self.number}/{self.total}]"
+
+
+def _run_usecase(
+    group: list[Task], context: RunContext, store: ResultsStore, results_path: Path, counter: _Counter
+) -> list[Outcome]:
+    """One use case's due notebooks, in order, in one working folder removed afterwards."""
+    say = counter.say
+    outcomes: list[Outcome] = []
+    here: dict[str, dict[str, Any]] = {}  # notebook path → its run in this folder (or its skip)
+    folder: WorkingFolder | None = None
+    try:
+        for task in group:
+            step = counter.next()
+            if task.action == "skip-gpu":
+                latest = store.latest(task.usecase.id, task.notebook["path"])
+                if latest and latest["verdict"] == "skipped" and latest["content_hash"] == task.fingerprint:
+                    outcomes.append(Outcome(task, latest))
+                    here[task.notebook["path"]] = latest
+                    say(f"{step} {task.key}: skipped (needs GPU; already recorded)")
+                    continue
+                run = skipped_run(task, context, "needs GPU")
+            else:
+                why = f"prerequisite of a later notebook, {task.order}" if task.prerequisite else task.order
+                say(
+                    f"{step} {task.key}: running ({why}; nbval {task.notebook.get('nbval', 'lax')}, "
+                    f"cell timeout {task.notebook.get('cell_timeout', 300)} s) ..."
+                )
+                if folder is None:
+                    folder = WorkingFolder.create(task.usecase.id, task.usecase.folder)
+                state = folder.listing()
+                run = execute(task, context, folder)
+                run["order"] = _order(task, here, written(state, folder.listing()))
+                _name_earlier_failure(run)
+            here[task.notebook["path"]] = run
+            _save(task, run, store, results_path)
+            extra = f" — {run['reason']}" if run.get("reason") else ""
+            say(f"{step} {task.key}: {run['verdict']} in {run['duration_s']:.1f} s{extra}")
+            outcomes.append(Outcome(task, run, executed=task.action == "run"))
+        if folder is not None:
+            for outcome in outcomes:
+                if (
+                    outcome.executed
+                    and outcome.run
+                    and _name_later_writer(outcome.run, outcome.task, here, folder.path)
+                ):
+                    _save(outcome.task, outcome.run, store, results_path)
+    finally:
+        if folder is not None:
+            folder.remove()
+    return outcomes
+
+
+def _save(task: Task, run: dict[str, Any], store: ResultsStore, results_path: Path) -> None:
+    store.add(task.usecase.id, task.notebook["path"], run)
+    write_store(results_path, _single(task, run))  # same start and hash: replaces an earlier save
+
+
+def _order(task: Task, here: dict[str, dict[str, Any]], wrote: list[str]) -> dict[str, Any]:
+    """Where a run stands in its use case's order, and what ran before it in the same folder."""
+    earlier = task.usecase.data.get("notebooks", [])[: task.position - 1]
+    before = []
+    for entry in earlier:
+        ran = here.get(entry["path"])
+        verdict = "not run" if ran is None or ran["verdict"] == "skipped" else ran["verdict"]
+        before.append({"notebook": entry["path"], "verdict": verdict})
+    order: dict[str, Any] = {
+        "folder": POLICY,
+        "position": task.position,
+        "of": task.count,
+        "prerequisite": task.prerequisite,
+        "before": before,
+    }
+    if wrote:
+        order["wrote"] = wrote[:MAX_WRITTEN]
+    return order
+
+
+def _name_earlier_failure(run: dict[str, Any]) -> None:
+    """A notebook that did not pass after an earlier one failed (or did not run) says so: what
+    it missed may be what the earlier notebook should have written."""
+    if run["verdict"] in ("passed", "skipped") or not run.get("reason"):
+        return
+    earlier = [b for b in run["order"]["before"] if b["verdict"] != "passed"]
+    if earlier:
+        said = ", ".join(
+            f"{b['notebook']} {'did not run' if b['verdict'] == 'not run' else b['verdict']}" for b in earlier
+        )
+        _append(run, f" (earlier in the same working folder: {said})")
+
+
+def _name_later_writer(run: dict[str, Any], task: Task, here: dict[str, dict[str, Any]], folder: Path) -> bool:
+    """A notebook that missed a file which a notebook declared after it wrote: the order is wrong."""
+    exception = (run.get("failure") or {}).get("exception") or {}
+    missing = missing_file(str(exception.get("message", "")), task.notebook["path"], folder)
+    if missing is None:
+        return False
+    later = task.usecase.data.get("notebooks", [])[task.position :]
+    writer = next(
+        (e["path"] for e in later if missing in ((here.get(e["path"]) or {}).get("order") or {}).get("wrote", [])), None
+    )
+    if writer is None:
+        return False
+    _append(
+        run,
+        f"; {missing} is written by {writer}, which is declared after this notebook: "
+        f"list {writer} before {task.notebook['path']} in the record's notebooks",
+    )
+    return True
+
+
+def _append(run: dict[str, Any], text: str) -> None:
+    run["reason"] = (run["reason"] + text)[:2000]
+    failure = run.get("failure")
+    if failure:
+        failure["summary"] = (failure["summary"] + text)[:2000]
+        failure["report"] = (failure["report"] + "\n" + text.lstrip(" ;(").rstrip(")"))[:6000]
 
 
 def _single(task: Task, run: dict[str, Any]) -> ResultsStore:
@@ -260,9 +376,13 @@ def _single(task: Task, run: dict[str, Any]) -> ResultsStore:
     return one
 
 
+def _declared(outcome: Outcome) -> tuple[str, int]:
+    return outcome.task.usecase.id, outcome.task.position
+
+
 def summary_table(outcomes: list[Outcome]) -> str:
     rows = [("notebook", "verdict", "time", "cell", "reason")]
-    for o in sorted(outcomes, key=lambda o: o.task.key):
+    for o in sorted(outcomes, key=_declared):
         run = o.run or {}
         rows.append(
             (
@@ -280,7 +400,7 @@ def summary_table(outcomes: list[Outcome]) -> str:
         counts[o.verdict] = counts.get(o.verdict, 0) + 1
     executed = sum(o.executed for o in outcomes)
     lines.append(f"{executed} notebook(s) executed; " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())))
-    for o in sorted(outcomes, key=lambda o: o.task.key):
+    for o in sorted(outcomes, key=_declared):
         if o.run and o.executed and o.run.get("failure"):
             report = o.run["failure"]["report"]
             lines += ["", f"{o.task.key}: {o.verdict}", *("  " + line for line in report.splitlines())]

@@ -192,6 +192,7 @@ def status_from_run(run: dict[str, Any] | None, current_hash: str) -> NotebookSt
         report=(run.get("failure") or {}).get("report") or run.get("error_excerpt", ""),
         metrics=tuple(run.get("metrics", [])),
         unproven=run["verdict"] == "passed" and not proven(run),
+        order=run.get("order"),
     )
 
 
