@@ -153,6 +153,22 @@ def test_a_due_later_notebook_reruns_the_earlier_one_first_as_its_prerequisite(a
     assert len(read_store(results).history("in-order", WRITE)) == 2  # the prerequisite's run is recorded
 
 
+def test_an_earlier_notebook_that_cannot_run_here_is_named(after_first, tmp_path) -> None:
+    """The writer needs a GPU this run lacks: it is skipped, and the reader's failure says it did
+    not run before it in the working folder."""
+    root, results = after_first
+    record = root / "usecases/in-order/usecase.yaml"
+    record.write_text(record.read_text().replace("gpu: none", "gpu: required", 1))
+    done = reproduce(root, results, tmp_path / "scratch", "in-order")
+    assert done.returncode == 1, done.stdout + done.stderr
+    found = runs(results)
+    write, read = found[("in-order", WRITE)], found[("in-order", READ)]
+    assert write["verdict"] == "skipped" and write["reason"] == "needs GPU" and "order" not in write
+    assert read["verdict"] == "error" and "'squares.csv'" in read["reason"]
+    assert read["reason"].endswith(" (earlier in the same working folder: notebooks/write.ipynb did not run)")
+    assert read["order"]["before"] == [{"notebook": WRITE, "verdict": "not run"}]
+
+
 def test_changing_an_earlier_notebook_makes_the_later_ones_due(after_first, run_cli) -> None:
     root, results = after_first
     code, out, _ = run_cli("reproduce", "--root", str(root), "--results", str(results), "--dry-run", "in-order")
