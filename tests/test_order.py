@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from catalog.render.launch import SiteSettings
+from catalog.render.notebook_header import notebook_header
 from catalog.render.pages import usecase_page
 from catalog.reproduce.plan import plan_runs
 from catalog.reproduce.store import ResultsStore, load_statuses, read_store
@@ -121,6 +122,9 @@ def test_the_use_case_page_says_where_each_run_stood(first) -> None:
         "Ran as notebook 2 of 2 of this use case, in one working folder they share, "
         "after notebooks/write.ipynb (passed).",
     ]
+    usecase = catalog.usecases["in-order"]
+    header = notebook_header(usecase, usecase.data["notebooks"][1], SiteSettings.from_mapping({}), statuses)
+    assert "Ran as notebook 2 of 2 of this use case" in header  # and on the notebook's own page
 
 
 @pytest.fixture
@@ -139,9 +143,14 @@ def touch(notebook: Path) -> None:
     notebook.write_text(json.dumps(data, indent=1))
 
 
-def test_a_due_later_notebook_reruns_the_earlier_one_first_as_its_prerequisite(after_first, tmp_path) -> None:
+def test_a_due_later_notebook_reruns_the_earlier_one_first_as_its_prerequisite(after_first, tmp_path, run_cli) -> None:
     root, results = after_first
     touch(root / "usecases/in-order" / READ)
+    code, out, _ = run_cli("reproduce", "--root", str(root), "--results", str(results), "--dry-run", "in-order")
+    assert code == 0 and out.splitlines() == [
+        f"run        in-order/{WRITE} (1 of 2, before a later notebook that is due; gpu: none)",
+        f"run        in-order/{READ} (2 of 2; gpu: none)",
+    ]
     done = reproduce(root, results, tmp_path / "scratch", "in-order")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 notebook(s) executed" in done.stdout

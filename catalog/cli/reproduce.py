@@ -21,7 +21,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     root, results, store, tasks = plan_from_args(args, gpu_available=bool(gpus))
     if args.dry_run:
         for task in tasks:
-            print(f"{task.action:10} {task.key} (gpu: {task.gpu})")
+            first = ", before a later notebook that is due" if task.prerequisite else ""
+            print(f"{task.action:10} {task.key} ({task.order}{first}; gpu: {task.gpu})")
         return 0
     context = RunContext.create(root, [g for g in gpus if g.get("name") != "assumed GPU"], args.kernel)
     if getattr(args, "isolation", None) is not None:
@@ -85,7 +86,12 @@ def register(sub: Subparsers) -> None:
     )
     p.add_argument("--force", action="store_true", help="run even notebooks unchanged since their last pass")
     p.add_argument("--gpu", choices=["auto", "yes", "no"], default="auto", help="GPU present? (auto: nvidia-smi)")
-    p.add_argument("--shard", default="1/1", metavar="I/N", help="run only the I-th of N equal shares")
+    p.add_argument(
+        "--shard",
+        default="1/1",
+        metavar="I/N",
+        help="run only the I-th of N equal shares of the use cases (a use case is never split)",
+    )
     p.add_argument("--results", default="results/results.json", help="results store (merged, never overwritten)")
     p.add_argument("--kernel", default="", help="kernel name (default: this Python environment's kernel)")
     p.add_argument(

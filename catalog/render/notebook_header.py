@@ -16,6 +16,7 @@ from .document import Document
 from .launch import SiteSettings
 from .markup import a, plain
 from .pages import badge, launch_buttons
+from .verdicts import order_note
 
 
 def notebook_header(
@@ -34,6 +35,7 @@ def notebook_header(
         '<div class="kb-notebook-header" data-search-exclude>\n'
         f'<nav class="kb-breadcrumb" aria-label="Breadcrumb"><ol>{crumbs}</ol></nav>\n'
         f"<p>Reproducibility: {badge(status)}</p>\n"
+        f"{order_note(status)}"
         f"{launch_buttons(uri, usecase, notebook, settings)}"
         "</div>\n"
     )
