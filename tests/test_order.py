@@ -123,7 +123,7 @@ def test_the_use_case_page_says_where_each_run_stood(first) -> None:
         "after notebooks/write.ipynb (passed).",
     ]
     usecase = catalog.usecases["in-order"]
-    header = notebook_header(usecase, usecase.data["notebooks"][1], SiteSettings.from_mapping({}), statuses)
+    header = notebook_header(usecase, usecase.value.notebooks[1], SiteSettings.from_mapping({}), statuses)
     assert "Ran as notebook 2 of 2 of this use case" in header  # and on the notebook's own page
 
 
