@@ -1,9 +1,10 @@
 """Typed records: what a YAML record says, as frozen values with attributes.
 
 Built once per record by the validate stage (`validate.load_record`), and only from data that
-passed its JSON Schema (`schemas/*.schema.json`), so the builders below trust the shape: a
-required field is read with `data[...]`, an optional one is `None` (or an empty tuple) when the
-record leaves it out, never a made-up value. Where a schema declares a `default` (a notebook's
+passed its JSON Schema (`schemas/*.schema.json`), so `build` trusts the shape. Each attribute is
+the YAML field of the same name; `build` reads the dataclasses' own annotations to turn lists into
+tuples and nested mappings into their values. An optional field the record leaves out is `None`
+(or an empty tuple), never a made-up value; where a schema declares a `default` (a notebook's
 `gpu`, `nbval`, `cell_timeout`, `launch`; a seminar's `timezone`), the attribute holds it.
 
 Rendering and exports read these attributes; the rules that check untrusted input (`rules.py`,
@@ -12,9 +13,12 @@ Rendering and exports read these attributes; the rules that check untrusted inpu
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import types
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 # --- values shared by the kinds ---------------------------------------------------------------
 
@@ -28,10 +32,6 @@ class Person:
     orcid: str | None = None
     email: str | None = None
     github: str | None = None
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Person:
-        return cls(data["name"], data.get("affiliation"), data.get("orcid"), data.get("email"), data.get("github"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,20 +48,6 @@ class Creator:
     email: str | None = None
     github: str | None = None
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Creator:
-        return cls(
-            data["name"],
-            data.get("kind", "person"),
-            data.get("given_names"),
-            data.get("family_names"),
-            data.get("affiliation"),
-            data.get("orcid"),
-            data.get("ror"),
-            data.get("email"),
-            data.get("github"),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Reference:
@@ -76,19 +62,6 @@ class Reference:
     url: str | None = None
     cited_as: str | None = None
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Reference:
-        return cls(
-            data["title"],
-            tuple(data.get("authors", ())),
-            data.get("year"),
-            data.get("venue"),
-            data.get("doi"),
-            data.get("arxiv"),
-            data.get("url"),
-            data.get("cited_as"),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Provenance:
@@ -99,12 +72,6 @@ class Provenance:
     notes: str | None = None
     report_reference: int | None = None
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Provenance:
-        return cls(
-            data["verification"], tuple(data.get("sources", ())), data.get("notes"), data.get("report_reference")
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Imported:
@@ -112,10 +79,6 @@ class Imported:
 
     url: str
     fields: tuple[str, ...]  # in the record's order
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Imported:
-        return cls(data["url"], tuple(data["fields"]))
 
 
 # --- use cases ----------------------------------------------------------------------------------
@@ -132,11 +95,6 @@ class MetricSpec:
     min: float | None = None
     max: float | None = None
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> MetricSpec:
-        get = data.get
-        return cls(data["name"], get("expected"), get("abs_tol"), get("rel_tol"), get("min"), get("max"))
-
 
 @dataclass(frozen=True, slots=True)
 class NotebookEntry:
@@ -152,20 +110,6 @@ class NotebookEntry:
     launch: bool = True
     metrics: tuple[MetricSpec, ...] = ()
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> NotebookEntry:
-        return cls(
-            data["path"],
-            data["title"],
-            data.get("nbval", "lax"),
-            data.get("cell_timeout", 300),
-            data.get("gpu", "none"),
-            data.get("gpu_memory_gb"),
-            data.get("memory_gb"),
-            data.get("launch", True),
-            tuple(MetricSpec.from_data(m) for m in data.get("metrics", ())),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Environment:
@@ -178,11 +122,6 @@ class Environment:
     profile: str | None = None
     hub: str | None = None
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Environment:
-        get = data.get
-        return cls(get("python"), get("requirements"), get("conda"), get("image"), get("profile"), get("hub"))
-
 
 @dataclass(frozen=True, slots=True)
 class DataInfo:
@@ -192,10 +131,6 @@ class DataInfo:
     size: str | None = None
     sources: tuple[str, ...] = ()
     generated_by: str | None = None
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> DataInfo:
-        return cls(data.get("type"), data.get("size"), tuple(data.get("sources", ())), data.get("generated_by"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,40 +164,6 @@ class UseCase:
     tags: tuple[str, ...] = ()
     provenance: Provenance | None = None
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> UseCase:
-        get = data.get
-        return cls(
-            id=data["id"],
-            title=data["title"],
-            summary=data["summary"],
-            domain=data["domain"],
-            techniques=tuple(data["techniques"]),
-            authors=tuple(map(Creator.from_data, data["authors"])),
-            datasets=tuple(data["datasets"]),
-            notebooks=tuple(map(NotebookEntry.from_data, data["notebooks"])),
-            description=get("description"),
-            science_field=get("science_field"),
-            experiments=tuple(get("experiments", ())),
-            ml_technology=get("ml_technology"),
-            toolset=tuple(get("toolset", ())),
-            additional_libraries=tuple(get("additional_libraries", ())),
-            suggested_environments=tuple(get("suggested_environments", ())),
-            data=DataInfo.from_data(data["data"]) if "data" in data else None,
-            contacts=tuple(map(Person.from_data, get("contacts", ()))),
-            maintainers=tuple(get("maintainers", ())),
-            seminars=tuple(get("seminars", ())),
-            metrics=tuple(map(MetricSpec.from_data, get("metrics", ()))),
-            environment=Environment.from_data(data["environment"]) if "environment" in data else None,
-            code=get("code"),
-            references=tuple(map(Reference.from_data, get("references", ()))),
-            license=get("license"),
-            created=get("created"),
-            updated=get("updated"),
-            tags=tuple(get("tags", ())),
-            provenance=Provenance.from_data(data["provenance"]) if "provenance" in data else None,
-        )
-
 
 # --- datasets -----------------------------------------------------------------------------------
 
@@ -277,11 +178,6 @@ class Bundled:
     version: str | None = None
     loader: str | None = None
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Bundled:
-        get = data.get
-        return cls(data["package"], get("module"), get("path"), get("version"), get("loader"))
-
 
 @dataclass(frozen=True, slots=True)
 class DataFile:
@@ -294,12 +190,6 @@ class DataFile:
     md5: str | None = None
     description: str | None = None
     bundled: Bundled | None = None
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> DataFile:
-        get = data.get
-        bundled = Bundled.from_data(data["bundled"]) if "bundled" in data else None
-        return cls(data["name"], get("url"), get("size_bytes"), get("sha256"), get("md5"), get("description"), bundled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,36 +219,6 @@ class Dataset:
     related_records: tuple[Reference, ...] = ()
     provenance: Provenance | None = None
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Dataset:
-        get = data.get
-        return cls(
-            id=data["id"],
-            title=data["title"],
-            summary=data["summary"],
-            domain=data["domain"],
-            access=data["access"],
-            license=data["license"],
-            description=get("description"),
-            keywords=tuple(get("keywords", ())),
-            doi=get("doi"),
-            landing_page=get("landing_page"),
-            publisher=get("publisher"),
-            creators=tuple(map(Creator.from_data, get("creators", ()))),
-            more_creators=get("more_creators", False),
-            year=get("year"),
-            version=get("version"),
-            size=get("size"),
-            formats=tuple(get("formats", ())),
-            content=get("content"),
-            files=tuple(map(DataFile.from_data, get("files", ()))),
-            citation=get("citation"),
-            reference_paper=Reference.from_data(data["reference_paper"]) if "reference_paper" in data else None,
-            code=get("code"),
-            related_records=tuple(map(Reference.from_data, get("related_records", ()))),
-            provenance=Provenance.from_data(data["provenance"]) if "provenance" in data else None,
-        )
-
 
 # --- seminars -----------------------------------------------------------------------------------
 
@@ -372,14 +232,6 @@ class Minutes:
     suggestions: tuple[str, ...] = ()
     attendance: int | None = None
     references: tuple[Reference, ...] = ()
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Minutes:
-        get = data.get
-        references = tuple(map(Reference.from_data, get("references", ())))
-        return cls(
-            get("topic_summary"), get("discussion"), tuple(get("suggestions", ())), get("attendance"), references
-        )
 
 
 def calendar_day(value: str) -> dt.date | None:
@@ -395,7 +247,6 @@ class Seminar:
     id: str
     title: str
     date: str  # YYYY-MM-DD, or "unknown" where the date was not recorded
-    day: dt.date | None  # the date as a date (None when unknown)
     time: str | None = None  # HH:MM
     timezone: str = "Europe/Rome"
     duration_minutes: int | None = None
@@ -419,33 +270,10 @@ class Seminar:
     def undated(self) -> bool:
         return self.date == "unknown"
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Seminar:
-        get = data.get
-        return cls(
-            id=data["id"],
-            title=data["title"],
-            date=data["date"],
-            day=calendar_day(data["date"]),
-            time=get("time"),
-            timezone=get("timezone", "Europe/Rome"),
-            duration_minutes=get("duration_minutes"),
-            speakers=tuple(map(Person.from_data, get("speakers", ()))),
-            abstract=get("abstract"),
-            references=tuple(map(Reference.from_data, get("references", ()))),
-            slides=get("slides"),
-            recording=get("recording"),
-            event_page=get("event_page"),
-            minutes=Minutes.from_data(data["minutes"]) if "minutes" in data else None,
-            usecases=tuple(get("usecases", ())),
-            datasets=tuple(get("datasets", ())),
-            events=tuple(get("events", ())),
-            tags=tuple(get("tags", ())),
-            domain=get("domain"),
-            techniques=tuple(get("techniques", ())),
-            provenance=Provenance.from_data(data["provenance"]) if "provenance" in data else None,
-            indico=Imported.from_data(data["indico"]) if "indico" in data else None,
-        )
+    @property
+    def day(self) -> dt.date | None:
+        """The date as a date (None when not recorded)."""
+        return calendar_day(self.date)
 
 
 # --- events -------------------------------------------------------------------------------------
@@ -459,10 +287,6 @@ class Exercise:
     material: str | None = None
     usecase: str | None = None
     datasets: tuple[str, ...] = ()
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Exercise:
-        return cls(data["title"], data.get("material"), data.get("usecase"), tuple(data.get("datasets", ())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,31 +311,6 @@ class Event:
     indico: Imported | None = None
     provenance: Provenance | None = None
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Event:
-        get = data.get
-        return cls(
-            id=data["id"],
-            title=data["title"],
-            kind=data["kind"],
-            start=data["start"],
-            end=get("end"),
-            flavour=get("flavour"),
-            format=get("format"),
-            format_details=get("format_details"),
-            place=get("place"),
-            event_page=get("event_page"),
-            material=get("material"),
-            resources_per_participant=get("resources_per_participant"),
-            topics=tuple(get("topics", ())),
-            exercises=tuple(map(Exercise.from_data, get("exercises", ()))),
-            participants=get("participants"),
-            notes=get("notes"),
-            tags=tuple(get("tags", ())),
-            indico=Imported.from_data(data["indico"]) if "indico" in data else None,
-            provenance=Provenance.from_data(data["provenance"]) if "provenance" in data else None,
-        )
-
 
 RecordValue = UseCase | Dataset | Seminar | Event
 
@@ -531,11 +330,54 @@ def people_of(value: RecordValue) -> tuple[Person | Creator, ...]:
 def record_value(kind: str, data: dict[str, Any]) -> RecordValue:
     """The typed value of a record of `kind` whose data passed its schema."""
     if kind == "usecase":
-        return UseCase.from_data(data)
+        return build(UseCase, data)
     if kind == "dataset":
-        return Dataset.from_data(data)
+        return build(Dataset, data)
     if kind == "seminar":
-        return Seminar.from_data(data)
+        return build(Seminar, data)
     if kind == "event":
-        return Event.from_data(data)
+        return build(Event, data)
     raise ValueError(f"no record kind {kind!r}")
+
+
+T = TypeVar("T")
+Convert = Callable[[Any], Any]
+# per dataclass: the fields taken as they are, and those converted (tuples, nested values)
+_FIELDS: dict[type, tuple[frozenset[str], tuple[tuple[str, Convert], ...]]] = {}
+
+
+def build(cls: type[T], data: dict[str, Any]) -> T:
+    """A value of dataclass `cls` from schema-checked data: each field from the key of its name."""
+    as_is, converted = _FIELDS.get(cls) or _fields(cls)
+    values = {key: value for key, value in data.items() if key in as_is}
+    for name, convert in converted:
+        if name in data:
+            values[name] = convert(data[name])
+    return cls(**values)
+
+
+def _fields(cls: type) -> tuple[frozenset[str], tuple[tuple[str, Convert], ...]]:
+    hints = get_type_hints(cls)
+    convert = {f.name: _converter(hints[f.name]) for f in dataclasses.fields(cls)}
+    as_is = frozenset(name for name, how in convert.items() if how is _keep)
+    _FIELDS[cls] = found = as_is, tuple((name, how) for name, how in convert.items() if how is not _keep)
+    return found
+
+
+def _keep(value: Any) -> Any:
+    return value
+
+
+def _converter(hint: Any) -> Convert:
+    """How a YAML value becomes an attribute of type `hint`."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, types.UnionType):  # X | None: the value is there, so it is an X
+        (hint,) = [arg for arg in args if arg is not type(None)] or [Any]
+        origin, args = get_origin(hint), get_args(hint)
+    if origin is tuple:  # tuple[X, ...] from a list (or a mapping's keys)
+        item = _converter(args[0])
+        return tuple if item is _keep else lambda values: tuple(map(item, values))
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        nested: type = hint
+        return lambda value: build(nested, value)
+    return _keep
