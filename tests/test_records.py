@@ -86,3 +86,41 @@ def test_identifier_links() -> None:
     assert doi_url("10.5281/zenodo.2603256") == "https://doi.org/10.5281/zenodo.2603256"
     assert arxiv_url("2202.00424") == "https://arxiv.org/abs/2202.00424"
     assert orcid_url("0000-0002-1825-0097") == "https://orcid.org/0000-0002-1825-0097"
+
+
+def test_every_schema_field_has_an_attribute() -> None:
+    """A field added to a schema needs its attribute in records.py (else rendering cannot read it)."""
+    from catalog import records
+    from catalog.schema_check import load_schema
+
+    def names(cls: type) -> set[str]:
+        return {f.name for f in dataclasses.fields(cls)}
+
+    def props(schema: dict, *path: str) -> set[str]:
+        for key in path:
+            schema = schema[key]
+        return set(schema["properties"]) - {"$schema"}
+
+    usecase, dataset = load_schema("usecase"), load_schema("dataset")
+    seminar, event = load_schema("seminar"), load_schema("event")
+    pairs = [
+        (UseCase, props(usecase)),
+        (Dataset, props(dataset)),
+        (Seminar, props(seminar)),
+        (Event, props(event)),
+        (records.Person, props(usecase, "$defs", "person")),
+        (records.Creator, props(usecase, "$defs", "creator")),
+        (records.Reference, props(usecase, "$defs", "reference")),
+        (records.Provenance, props(usecase, "$defs", "provenance")),
+        (records.NotebookEntry, props(usecase, "properties", "notebooks", "items")),
+        (records.MetricSpec, props(usecase, "properties", "metrics", "items")),
+        (records.Environment, props(usecase, "properties", "environment")),
+        (records.DataInfo, props(usecase, "properties", "data")),
+        (records.DataFile, props(dataset, "properties", "files", "items")),
+        (records.Bundled, props(dataset, "properties", "files", "items", "properties", "bundled")),
+        (records.Minutes, props(seminar, "properties", "minutes")),
+        (records.Exercise, props(event, "properties", "exercises", "items")),
+        (records.Imported, props(seminar, "properties", "indico")),
+    ]
+    for cls, fields in pairs:
+        assert names(cls) == fields, cls.__name__
