@@ -192,7 +192,10 @@ def site_files(site: GeneratedSite, docs: Path) -> tuple[dict[str, str | bytes],
     out: dict[str, str | bytes] = {}
     for uri in hand_written:
         raw = (docs / uri).read_bytes()
-        out[uri] = point_links(raw.decode("utf-8"), uri, moved) if uri.endswith(".md") else raw
+        try:
+            out[uri] = point_links(raw.decode("utf-8"), uri, moved) if uri.endswith(".md") else raw
+        except UnicodeDecodeError:
+            out[uri] = raw  # copied as it is; the engine reports it
     for uri, doc in [*pages.items(), *site.notebooks.items()]:
         out.setdefault(moved[uri], page_text(doc))
     for uri, data in site.files.items():
@@ -241,10 +244,16 @@ def export_pages(config_file: Path, dest: Path) -> int:
     try:
         staging.chmod(dir_mode())  # mkdtemp's 0700 would hide the export from other users
         for uri, data in files.items():
-            _write(staging / uri, data)
-        if dest.exists():
-            dest.rmdir()  # empty (checked above); a folder that filled up since makes this fail
-        staging.rename(dest)
+            try:
+                _write(staging / uri, data)
+            except OSError as exc:  # e.g. a hand-written folder where a generated file goes
+                raise ExportError(f"cannot write {uri}: {exc.strerror or exc}; nothing was written to {dest}") from exc
+        try:
+            if dest.exists():
+                dest.rmdir()  # empty (checked above); a folder that filled up since makes this fail
+            staging.rename(dest)
+        except OSError as exc:
+            raise ExportError(f"cannot move the export into {dest}: {exc.strerror or exc}") from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return len(files)
