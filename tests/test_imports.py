@@ -10,6 +10,8 @@ then depend on `catalog/__init__.py`)."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from .conftest import FIXTURES, REPO
@@ -123,3 +125,22 @@ def test_the_reader_sees_function_level_imports_and_skips_type_checking_blocks()
     assert graph["pkg.left"] == {"pkg.right"}  # `import pkg.right` inside a function
     assert cycles(graph) == [["pkg.left", "pkg.right"]]
     assert cli_importers(graph, "pkg.cli") == ["pkg.stage"]
+
+
+def test_help_loads_no_stage_behind_a_command() -> None:
+    """`python -m catalog --help` (as batch engines call it) works and stays fast: the command
+    modules import their stages inside the command functions, so none of these is loaded."""
+    script = (
+        "import runpy, sys\n"
+        "sys.argv = ['catalog', '--help']\n"
+        "try:\n"
+        "    runpy.run_module('catalog', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert "validate" in done.stdout and "links" in done.stdout and "dispatch" in done.stdout
+    loaded = set(done.stderr.split())
+    heavy = {"requests", "mkdocs", "nbformat", "catalog.render.site", "catalog.reproduce.runner", "catalog.links"}
+    assert {"catalog.cli.links", "catalog.cli.reproduce"} <= loaded and loaded.isdisjoint(heavy)
