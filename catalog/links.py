@@ -18,18 +18,19 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-
 from .atomic_write import write_text
-from .http import HttpPolicy, new_session, request_with_retries
 from .loader import JsonPath, json_path
 from .model import Catalog, Record
-from .netguard import AddressRefused
 from .problems import Problem, Severity
 from .urls import arxiv_url, doi_url
+
+if TYPE_CHECKING:  # the HTTP stack is imported where links are checked: a site build only reads history
+    import requests
+
+    from .http import HttpPolicy
 
 CONFIRM_RUNS = 3
 HISTORY_LIMIT = 10
@@ -128,6 +129,11 @@ def classify(response: requests.Response) -> tuple[str, str]:
 
 def check_url(url: str, policy: HttpPolicy, session: requests.Session | None = None) -> LinkCheck:
     """HEAD, then GET when HEAD is refused or unsupported; never reads a body."""
+    import requests
+
+    from .http import new_session, request_with_retries
+    from .netguard import AddressRefused
+
     session = session or new_session(policy)
     started = time.monotonic()
     checked = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -155,6 +161,8 @@ def check_urls(urls: Iterable[str], policy: HttpPolicy, workers: int = 8) -> lis
     limits: dict[str, threading.Semaphore] = defaultdict(lambda: threading.Semaphore(PER_HOST))
     guard = threading.Lock()
     local = threading.local()
+
+    from .http import new_session
 
     def one(url: str) -> LinkCheck:
         host = urlsplit(url).netloc.lower()

@@ -13,7 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..data import METRIC_MIME
+from mlinfn_data.metric import METRIC_MIME  # not catalog.data: no HTTP stack in a site build
+
 from ..model import Record
 from ..notebook import read_notebook
 

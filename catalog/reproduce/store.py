@@ -210,9 +210,12 @@ def load_statuses(catalog: Catalog, path: Path) -> tuple[StatusMap, dict[tuple[s
     for usecase in catalog.usecases.values():
         for entry in usecase.data.get("notebooks", []):
             key = (usecase.id, entry["path"])
-            latest = store.latest(*key)
-            environment = (latest or {}).get("environment") or {}  # its isolated environment, if it had one
+            runs = store.history(*key)
+            if not runs:  # never run: no verdict to compare with the notebook's current content
+                statuses[key], history[key] = status_from_run(None, ""), runs
+                continue
+            environment = runs[-1].get("environment") or {}  # its isolated environment, if it had one
             digest = notebook_fingerprint(usecase, entry, environment.get("fingerprint", ""))
-            statuses[key] = status_from_run(current_run(store.history(*key), digest), digest)
-            history[key] = store.history(*key)
+            statuses[key] = status_from_run(current_run(runs, digest), digest)
+            history[key] = runs
     return statuses, history

@@ -36,6 +36,7 @@ import urllib3
 
 from .http import HttpPolicy, new_session, request_with_retries
 from .locate import ROOT_ENV, FetchError, check_dataset_id, dataset_record, find_catalog_root  # noqa: F401
+from .metric import METRIC_MIME
 from .netguard import AddressRefused, Endpoint, endpoint
 
 MIRRORS_ENV = "MLINFN_DATA_MIRRORS"  # folders or https:// base URLs, separated by ";" or newlines
@@ -313,9 +314,6 @@ def _stderr_progress(name: str) -> Callable[[int, int | None], None]:
         print(f"\r{name}: {done / 1e6:.1f} MB{share}", end="", file=sys.stderr, flush=True)
 
     return show
-
-
-METRIC_MIME = "application/vnd.mlinfn.metric+json"
 
 
 def report_metric(name: str, value: float) -> None:
