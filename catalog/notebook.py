@@ -186,10 +186,15 @@ def _output_sizes(cells: Any) -> list[NotebookDefect]:
 @cache
 def _schema_validator(minor: int, definition: str = "") -> Any:
     """nbformat's schema for a minor version, or one of its definitions (a cell or output kind)."""
-    import jsonschema_rs
-    import nbformat
+    import importlib.util
 
-    schema_file = Path(nbformat.__file__).parent / "v4" / f"nbformat.v4.{minor}.schema.json"
+    import jsonschema_rs
+
+    # the schema files nbformat ships, found without importing nbformat (and jsonschema with it)
+    spec = importlib.util.find_spec("nbformat")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("nbformat is not installed")
+    schema_file = Path(spec.submodule_search_locations[0]) / "v4" / f"nbformat.v4.{minor}.schema.json"
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
     if definition:
         schema = {"definitions": schema["definitions"], "$ref": f"#/definitions/{definition}"}

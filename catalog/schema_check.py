@@ -12,15 +12,17 @@ import json
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import jsonschema_rs
-from jsonschema.exceptions import ValidationError
 
 from .loader import JsonPath, LineMap, json_path
 from .problems import Problem
 from .public_host import url_host_problem
+
+if TYPE_CHECKING:  # imported where a record is rejected: a build of valid records never needs it
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 KINDS = ("usecase", "dataset", "seminar", "event")
 
@@ -59,6 +61,8 @@ def load_schema(kind: str) -> dict[str, Any]:
 
 
 def _format_checker() -> jsonschema.FormatChecker:
+    import jsonschema
+
     checker = jsonschema.FormatChecker(formats=())
     for name, func in FORMATS.items():
         checker.checks(name)(func)
@@ -67,6 +71,8 @@ def _format_checker() -> jsonschema.FormatChecker:
 
 @cache
 def precise_validator(kind: str) -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     return jsonschema.Draft202012Validator(load_schema(kind), format_checker=_format_checker())
 
 

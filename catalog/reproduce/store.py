@@ -14,10 +14,11 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema_rs
 
 from ..atomic_write import write_text
 from ..model import Catalog
@@ -94,6 +95,19 @@ def merge_histories(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[di
     return ordered[-HISTORY_LIMIT:]
 
 
+@cache
+def _results_validator() -> Any:
+    """The compiled check every build runs (formats are annotations here, as in `jsonschema`)."""
+    return jsonschema_rs.validator_for(load_schema("results"), validate_formats=False)
+
+
+def _schema_errors(doc: Any) -> list[Any]:
+    """`jsonschema`'s errors, sorted, for the message of a store the compiled check rejects."""
+    import jsonschema
+
+    return sorted(jsonschema.Draft202012Validator(load_schema("results")).iter_errors(doc), key=str)
+
+
 def read_store(path: Path) -> ResultsStore:
     if not path.exists():
         return ResultsStore()
@@ -101,7 +115,7 @@ def read_store(path: Path) -> ResultsStore:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise StoreError(f"{path}: cannot read results store: {exc}") from exc
-    errors = sorted(jsonschema.Draft202012Validator(load_schema("results")).iter_errors(doc), key=str)
+    errors = [] if _results_validator().is_valid(doc) else _schema_errors(doc)
     if errors:
         where = "/".join(map(str, errors[0].absolute_path)) or "$"
         raise StoreError(f"{path}: results store does not match its schema at {where}: {errors[0].message}")
