@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -84,18 +85,24 @@ def main() -> int:
         for config, root in ((ours_config, ours_root), (base_config, base_root)):
             build(config, root / "site")  # warm-up: fills the notebook conversion caches
         runs: dict[str, list[dict[str, float]]] = {"ours": [], "plain": []}
+        load_before = os.getloadavg()[0]
         for _ in range(args.repeat):
             runs["ours"].append(build(ours_config, ours_root / "site"))
             runs["plain"].append(build(base_config, base_root / "site"))
         ours, base = (median_run(runs[name]) for name in ("ours", "plain"))
         row = {"records": size, **{f"n_{k}": v for k, v in counts.items()}, "ours": ours, "plain": base, "runs": runs}
         rows.append(row)
-        print(f"\n{size} records ({counts}):")
+        print(f"\n{size} records ({counts}), load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after:")
         print(
             f"  build time   ours {ours['seconds']:7.1f} s   plain {base['seconds']:7.1f} s   "
             f"ratio {ratio(ours['seconds'], base['seconds'])}   (median of {args.repeat}; ours "
             f"{min(r['seconds'] for r in runs['ours']):.1f}–{max(r['seconds'] for r in runs['ours']):.1f} s, plain "
             f"{min(r['seconds'] for r in runs['plain']):.1f}–{max(r['seconds'] for r in runs['plain']):.1f} s)"
+        )
+        cpu = {name: statistics.median(r["cpu_seconds"] for r in runs[name]) for name in ("ours", "plain")}
+        print(
+            f"  CPU time     ours {cpu['ours']:7.1f} s   plain {cpu['plain']:7.1f} s   "
+            f"ratio {ratio(cpu['ours'], cpu['plain'])}   (median of {args.repeat}; user + system)"
         )
         print(
             f"  peak memory  ours {ours['peak_mb']:7.0f} MB  plain {base['peak_mb']:7.0f} MB  "
