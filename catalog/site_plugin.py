@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -213,6 +214,13 @@ class KnowledgeBasePlugin(BasePlugin[PluginOptions]):
         # over and over (thousands of pages → seconds per build). Undone in on_post_build/on_build_error.
         gc.freeze()
         return files
+
+    def on_env(self, env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja2.Environment:
+        """Templates do not change during a build (MkDocs makes a new environment for each one, `serve`
+        included): without this, Jinja stats every included template file again for each of the
+        thousands of pages (about 50 lookups a page)."""
+        env.auto_reload = False
+        return env
 
     def on_build_error(self, error: Exception) -> None:
         gc.unfreeze()
