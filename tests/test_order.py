@@ -247,3 +247,14 @@ def test_ci_matrices_slurm_arrays_and_kueue_jobs_give_each_use_case_one_task(tmp
     (job,) = [doc for doc in yaml.safe_load_all(out) if doc]
     env = {e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert code == 0 and env["KB_UNITS"] == "in-order writer-fails wrong-order"
+
+
+def test_the_missing_file_is_named_relative_to_the_use_case_folder(tmp_path) -> None:
+    from catalog.reproduce.order import missing_file
+
+    said = "[Errno 2] No such file or directory: '{}'"
+    assert missing_file(said.format("squares.csv"), READ, tmp_path) == "notebooks/squares.csv"
+    assert missing_file(said.format("../data/a.csv"), READ, tmp_path) == "data/a.csv"
+    assert missing_file(said.format(tmp_path / "notebooks/b.csv"), READ, tmp_path) == "notebooks/b.csv"
+    assert missing_file(said.format("/etc/elsewhere.csv"), READ, tmp_path) is None  # not in the working folder
+    assert missing_file("No module named 'toolz'", READ, tmp_path) is None

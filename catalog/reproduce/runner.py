@@ -23,10 +23,11 @@ from .failures import cell_failure, locate, metric_failure, report_text
 from .hardware import describe_hardware
 from .isolation import Isolation
 from .metrics import compare, declared_metrics
+from .order import name_earlier_failure, name_later_writer, order_fields
 from .placement import describe_placement
 from .plan import Task
 from .store import ResultsStore, proven, write_store
-from .workdir import MAX_WRITTEN, POLICY, WorkingFolder, missing_file, written
+from .workdir import WorkingFolder, written
 
 KEY_PACKAGES = ("nbval", "jupyter_client", "ipykernel", "numpy", "scikit-learn", "torch", "tensorflow", "pandas")
 
@@ -279,12 +280,17 @@ def _run_usecase(
                     f"{step} {task.key}: running ({why}; nbval {task.notebook.get('nbval', 'lax')}, "
                     f"cell timeout {task.notebook.get('cell_timeout', 300)} s) ..."
                 )
-                if folder is None:
-                    folder = WorkingFolder.create(task.usecase.id, task.usecase.folder)
-                state = folder.listing()
-                run = execute(task, context, folder)
-                run["order"] = _order(task, here, written(state, folder.listing()))
-                _name_earlier_failure(run)
+                try:
+                    folder = folder or WorkingFolder.create(task.usecase.id, task.usecase.folder)
+                except OSError as exc:  # no space, no temporary folder: an error verdict, not a traceback
+                    run = base_run(task, context, utc_now())
+                    summary = f"its working folder could not be made: {exc}"[:1000]
+                    run.update(_without_report("error", summary, ""), duration_s=0.0)
+                else:
+                    state = folder.listing()
+                    run = execute(task, context, folder)
+                    run["order"] = order_fields(task, here, written(state, folder.listing()))
+                    name_earlier_failure(run)
             here[task.notebook["path"]] = run
             _save(task, run, store, results_path)
             extra = f" — {run['reason']}" if run.get("reason") else ""
@@ -292,11 +298,7 @@ def _run_usecase(
             outcomes.append(Outcome(task, run, executed=task.action == "run"))
         if folder is not None:
             for outcome in outcomes:
-                if (
-                    outcome.executed
-                    and outcome.run
-                    and _name_later_writer(outcome.run, outcome.task, here, folder.path)
-                ):
+                if outcome.executed and outcome.run and name_later_writer(outcome.run, outcome.task, here, folder.path):
                     _save(outcome.task, outcome.run, store, results_path)
     finally:
         if folder is not None:
@@ -307,67 +309,6 @@ def _run_usecase(
 def _save(task: Task, run: dict[str, Any], store: ResultsStore, results_path: Path) -> None:
     store.add(task.usecase.id, task.notebook["path"], run)
     write_store(results_path, _single(task, run))  # same start and hash: replaces an earlier save
-
-
-def _order(task: Task, here: dict[str, dict[str, Any]], wrote: list[str]) -> dict[str, Any]:
-    """Where a run stands in its use case's order, and what ran before it in the same folder."""
-    earlier = task.usecase.data.get("notebooks", [])[: task.position - 1]
-    before = []
-    for entry in earlier:
-        ran = here.get(entry["path"])
-        verdict = "not run" if ran is None or ran["verdict"] == "skipped" else ran["verdict"]
-        before.append({"notebook": entry["path"], "verdict": verdict})
-    order: dict[str, Any] = {
-        "folder": POLICY,
-        "position": task.position,
-        "of": task.count,
-        "prerequisite": task.prerequisite,
-        "before": before,
-    }
-    if wrote:
-        order["wrote"] = wrote[:MAX_WRITTEN]
-    return order
-
-
-def _name_earlier_failure(run: dict[str, Any]) -> None:
-    """A notebook that did not pass after an earlier one failed (or did not run) says so: what
-    it missed may be what the earlier notebook should have written."""
-    if run["verdict"] in ("passed", "skipped") or not run.get("reason"):
-        return
-    earlier = [b for b in run["order"]["before"] if b["verdict"] != "passed"]
-    if earlier:
-        said = ", ".join(
-            f"{b['notebook']} {'did not run' if b['verdict'] == 'not run' else b['verdict']}" for b in earlier
-        )
-        _append(run, f" (earlier in the same working folder: {said})")
-
-
-def _name_later_writer(run: dict[str, Any], task: Task, here: dict[str, dict[str, Any]], folder: Path) -> bool:
-    """A notebook that missed a file which a notebook declared after it wrote: the order is wrong."""
-    exception = (run.get("failure") or {}).get("exception") or {}
-    missing = missing_file(str(exception.get("message", "")), task.notebook["path"], folder)
-    if missing is None:
-        return False
-    later = task.usecase.data.get("notebooks", [])[task.position :]
-    writer = next(
-        (e["path"] for e in later if missing in ((here.get(e["path"]) or {}).get("order") or {}).get("wrote", [])), None
-    )
-    if writer is None:
-        return False
-    _append(
-        run,
-        f"; {missing} is written by {writer}, which is declared after this notebook: "
-        f"list {writer} before {task.notebook['path']} in the record's notebooks",
-    )
-    return True
-
-
-def _append(run: dict[str, Any], text: str) -> None:
-    run["reason"] = (run["reason"] + text)[:2000]
-    failure = run.get("failure")
-    if failure:
-        failure["summary"] = (failure["summary"] + text)[:2000]
-        failure["report"] = (failure["report"] + "\n" + text.lstrip(" ;(").rstrip(")"))[:6000]
 
 
 def _single(task: Task, run: dict[str, Any]) -> ResultsStore:

@@ -16,7 +16,6 @@ the very bytes the runner read (`Notebook.raw`), so what runs is what was finger
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -25,8 +24,6 @@ from pathlib import Path
 POLICY = "scratch-copy"
 LITTER = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 MAX_LISTED = 10_000  # files looked at when telling what a notebook wrote
-MAX_WRITTEN = 20  # file names a verdict keeps
-MISSING_FILE = re.compile(r"No such file or directory: '([^']+)'")
 
 Listing = dict[str, tuple[int, int]]  # relative path → (size, mtime in ns)
 
@@ -82,17 +79,3 @@ class WorkingFolder:
 def written(before: Listing, after: Listing) -> list[str]:
     """Files created or changed between two listings (relative to the use case folder)."""
     return sorted(name for name, state in after.items() if before.get(name) != state)
-
-
-def missing_file(message: str, notebook: str, folder: Path) -> str | None:
-    """The file a 'No such file or directory' error names, relative to the use case folder (as
-    `written` names files), when the message names one inside the working folder."""
-    match = MISSING_FILE.search(message)
-    if not match:
-        return None
-    name = Path(match.group(1))
-    where = name if name.is_absolute() else folder / Path(notebook).parent / name
-    try:
-        return Path(os.path.normpath(where)).relative_to(folder).as_posix()
-    except ValueError:
-        return None
