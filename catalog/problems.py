@@ -75,6 +75,10 @@ CODES: dict[str, str] = {
 }
 
 
+# C0 and C1 control characters, DEL and the Unicode line/paragraph separators, as Python escapes
+_VISIBLE_CONTROLS = {c: repr(chr(c))[1:-1] for c in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)}
+
+
 @dataclass(frozen=True)
 class Problem:
     """One defect, anchored at `file:line:col` and a JSON path inside the record."""
@@ -94,9 +98,12 @@ class Problem:
         return self.severity is Severity.ERROR
 
     def as_text(self) -> str:
+        """One line: control characters from the input (a URL's line break, a terminal escape) are
+        shown escaped, so a record cannot forge a second problem line or recolour a terminal."""
         hint = f" (hint: {self.hint})" if self.hint else ""
         where = f" at {self.path}" if self.path and self.path != "$" else ""
-        return f"{self.file}:{self.line}:{self.column}: {self.severity.value} {self.code} {self.message}{where}{hint}"
+        text = f"{self.file}:{self.line}:{self.column}: {self.severity.value} {self.code} {self.message}{where}{hint}"
+        return text.translate(_VISIBLE_CONTROLS)
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)
