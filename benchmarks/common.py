@@ -18,7 +18,8 @@ start = time.perf_counter()
 done = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": time.perf_counter() - start, "returncode": done.returncode,
-                  "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
+                  "cpu_seconds": usage.ru_utime + usage.ru_stime, "user_seconds": usage.ru_utime,
+                  "peak_mb": usage.ru_maxrss / 1024,
                   "stderr": done.stderr[-2000:]}))
 """
 

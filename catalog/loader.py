@@ -7,6 +7,7 @@ instead of silent conversions. Every value's position is kept in a `LineMap` key
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +15,13 @@ from typing import Any
 
 import yaml
 
+from .cache import ParsedRecords
 from .limits import MAX_NESTING_DEPTH, MAX_RECORD_BYTES, quote
 from .problems import Problem
 
 MAX_FILE_BYTES = MAX_RECORD_BYTES
+# what a parse depends on: this module's code and PyYAML's (a cached parse of another version is not used)
+PARSER_VERSION = f"{hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]}-pyyaml-{yaml.__version__}"
 # C0 and C1 control characters other than tab and line breaks: they break XML feeds, CFF and terminals
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -310,8 +314,9 @@ def _source_line(text: str, line: int) -> str:
     return f"line {line} reads: {quote(lines[line - 1])}" if 0 < line <= len(lines) else ""
 
 
-def load_yaml_file(path: Path, file: str) -> Loaded:
-    """Read and parse a record file with a size cap; unreadable files and links become problems."""
+def load_yaml_file(path: Path, file: str, parsed: ParsedRecords | None = None) -> Loaded:
+    """Read and parse a record file with a size cap; unreadable files and links become problems.
+    `parsed`: earlier parses of the same text (only problem-free ones are kept there)."""
     if path.is_symlink():
         return Loaded(
             path,
@@ -331,4 +336,13 @@ def load_yaml_file(path: Path, file: str) -> Loaded:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return Loaded(path, None, LineMap(), [Problem("KB001", f"cannot read file: {exc}", file)])
-    return parse_yaml(text, file, path)
+    if parsed is None:
+        return parse_yaml(text, file, path)
+    digest = parsed.digest(text)
+    data = parsed.get(digest)
+    if data is not None:
+        return Loaded(path, data, LineMap(text), [])
+    loaded = parse_yaml(text, file, path)
+    if loaded.data is not None and not loaded.problems:
+        parsed.put(digest, loaded.data)
+    return loaded

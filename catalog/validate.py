@@ -6,8 +6,9 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from .cache import ParsedRecords
 from .discover import find_record_files
-from .loader import load_yaml_file
+from .loader import PARSER_VERSION, load_yaml_file
 from .model import Catalog, Record
 from .problems import Problem, relative_name
 from .records import record_value
@@ -16,9 +17,11 @@ from .schema_check import check_against_schema
 from .tree import cache_problems, symlink_problems
 
 
-def load_record(kind: str, path: Path, root: Path) -> tuple[Record | None, list[Problem]]:
+def load_record(
+    kind: str, path: Path, root: Path, parsed: ParsedRecords | None = None
+) -> tuple[Record | None, list[Problem]]:
     file = relative_name(path, root)
-    loaded = load_yaml_file(path, file)
+    loaded = load_yaml_file(path, file, parsed)
     if not isinstance(loaded.data, dict):
         return None, loaded.problems
     problems = loaded.problems + check_against_schema(kind, loaded.data, loaded.lines, file)
@@ -40,14 +43,18 @@ def _top_field(problem: Problem) -> str:
     return (top.group(1) or top.group(2)) if top else "*"
 
 
-def load_catalog(root: str | Path, *, today: dt.date | None = None) -> Catalog:
-    """Every record under `root`, checked; `catalog.problems` lists all that is wrong."""
+def load_catalog(root: str | Path, *, today: dt.date | None = None, cache: Path | None = None) -> Catalog:
+    """Every record under `root`, checked; `catalog.problems` lists all that is wrong.
+
+    `cache`: a folder for the parsed YAML of problem-free files (`cache.ParsedRecords`, used by
+    site builds); every record is still checked against its schema and the catalog rules."""
     root = Path(root)
+    parsed = ParsedRecords(cache, PARSER_VERSION) if cache is not None else None
     catalog = Catalog(root=root)
     files, problems = find_record_files(root)
     problems.extend(symlink_problems(root) + cache_problems(root))
     for kind, path in files:
-        record, found = load_record(kind, path, root)
+        record, found = load_record(kind, path, root, parsed)
         problems.extend(found)
         if record is None:
             continue
@@ -62,6 +69,8 @@ def load_catalog(root: str | Path, *, today: dt.date | None = None) -> Catalog:
     catalog.derive_links()
     problems.extend(catalog_rules(catalog, today or dt.date.today()))
     catalog.problems = sorted(problems, key=Problem.sort_key)
+    if parsed is not None:
+        parsed.save()
     return catalog
 
 

@@ -24,17 +24,15 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
-import hmac
 import json
-import os
 import re
-import secrets
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ..atomic_write import write_text
+from ..cache import cache_key, read_entry, write_entry
 from ..model import Catalog
 from ..notebook import Notebook, read_notebook
 from ..urls import download_uri, notebook_uri
@@ -251,49 +249,6 @@ def search_chunks(html: str) -> list[tuple[str, tuple[int, str, str] | None]]:
 # --- the cache: authenticated entries, content-addressed stylesheets ---------------------------
 
 
-def cache_key() -> bytes:
-    """The secret that authenticates cache entries: per user and machine, outside the repository
-    (`$XDG_CACHE_HOME/mlinfn-catalog/cache.key`, mode 600). A cache copied from elsewhere (another
-    branch, a CI cache) does not verify, so it is rebuilt instead of trusted."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlinfn-catalog"
-    path = base / "cache.key"
-    try:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
-    except (OSError, ValueError):
-        base.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_hex(32)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return bytes.fromhex(path.read_text(encoding="ascii").strip())
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(key)
-        return bytes.fromhex(key)
-
-
-def _mac(key: bytes, payload: str) -> str:
-    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
-
-
-def _read_entry(path: Path, key: bytes) -> dict[str, Any] | None:
-    try:
-        if path.is_symlink():
-            return None
-        wrapper = json.loads(path.read_text(encoding="utf-8"))
-        payload = wrapper["payload"]
-        if not isinstance(payload, str) or not hmac.compare_digest(_mac(key, payload), str(wrapper["mac"])):
-            return None
-        entry = json.loads(payload)
-        return entry if isinstance(entry, dict) else None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _write_entry(path: Path, key: bytes, entry: dict[str, Any]) -> None:
-    payload = json.dumps(entry, ensure_ascii=False)
-    write_text(path, json.dumps({"mac": _mac(key, payload), "payload": payload}, ensure_ascii=False))
-
-
 def _read_stylesheet(cache_dir: Path, css_key: str) -> str | None:
     """A cached stylesheet, only if its content still has the hash it is named by."""
     path = cache_dir / "pages" / f"{css_key}.css"
@@ -317,7 +272,7 @@ def notebook_document(
     verified = {} if verified is None else verified
     name = hashlib.sha256(f"{source.digest}-{_converter_version()}".encode()).hexdigest()
     cached = cache_dir / "pages" / f"{name}.json"
-    entry = _read_entry(cached, key)
+    entry = read_entry(cached, key)
     css: str | None = None
     if entry:
         css_key = str(entry.get("css", ""))
@@ -330,7 +285,7 @@ def notebook_document(
         html, css = convert_notebook(source.display_path)
         entry = {"html": html, "css": hashlib.sha256(css.encode()).hexdigest()[:16]}
         write_text(cache_dir / "pages" / f"{entry['css']}.css", css)
-        _write_entry(cached, key, entry)
+        write_entry(cached, key, entry)
         verified[entry["css"]] = css
     return _document(source, entry["html"], entry["css"]), entry["css"], css
 
