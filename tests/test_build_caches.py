@@ -1,0 +1,129 @@
+"""The build's caches under `.cache/` (catalog/cache.py) are used only when this machine's key
+signed them: a forged entry, or one signed elsewhere (a restored CI cache), is rebuilt from the
+source. Each forgery is also signed with the right key once, to show that the signature is the only
+thing keeping it out (so the tests can fail)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import marshal
+import pickle
+import secrets
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from catalog.cache import ParsedRecords, cache_key
+from catalog.loader import PARSER_VERSION
+from catalog.validate import load_catalog
+
+from .conftest import FIXTURES, REPO, build, copy_site_fixture
+from .test_site_build import html_pages
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def own_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> bytes:
+    """A cache key of this test only (builds run as subprocesses and inherit the variable)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    return cache_key()
+
+
+def site_text(site: Path) -> str:
+    return "\n".join(page.read_text(encoding="utf-8") for page in html_pages(site))
+
+
+def signed(key: bytes, payload: str) -> str:
+    return json.dumps({"mac": hmac.new(key, payload.encode(), hashlib.sha256).hexdigest(), "payload": payload})
+
+
+def test_forged_parsed_records_are_parsed_again(tmp_path: Path, own_key: bytes) -> None:
+    root = tmp_path / "kb"
+    config = copy_site_fixture(root)
+    assert build(config, root / "site").returncode == 0
+    parsed = root / ".cache" / "kb-records" / "parsed.json"
+    entry = json.loads(json.loads(parsed.read_text())["payload"])
+    digest = ParsedRecords.digest((root / "datasets" / "jets.yaml").read_text(encoding="utf-8"))
+    assert entry["parser"] == PARSER_VERSION and digest in entry["records"]
+    forged_record = {**json.loads(entry["records"][digest]), "title": "FORGED-TITLE"}
+    forged = json.dumps({**entry, "records": {**entry["records"], digest: json.dumps(forged_record)}})
+
+    for key in (b"\0" * 32, secrets.token_bytes(32)):  # a made-up MAC, another machine's key
+        parsed.write_text(signed(key, forged))
+        done = build(config, root / "site")
+        assert done.returncode == 0, done.stdout + done.stderr
+        text = site_text(root / "site")
+        assert "FORGED-TITLE" not in text and "Simulated jets" in text
+
+    parsed.write_text(signed(own_key, forged))
+    assert build(config, root / "site").returncode == 0
+    assert "FORGED-TITLE" in site_text(root / "site")  # signed with this machine's key: used
+
+
+def test_a_record_with_a_problem_is_parsed_and_reported_on_every_build(tmp_path: Path, own_key: bytes) -> None:
+    root = tmp_path / "kb"
+    copy_site_fixture(root)
+    record = root / "datasets" / "jets.yaml"
+    record.write_text(record.read_text() + "title: Simulated jets again\n")  # a duplicate key: KB003
+    cache = root / ".cache" / "kb-records"
+    first, second = load_catalog(root, cache=cache), load_catalog(root, cache=cache)
+    assert first.problems == second.problems
+    assert any(p.code == "KB003" and p.file == "datasets/jets.yaml" and p.line for p in second.problems)
+    entry = json.loads(json.loads((cache / "parsed.json").read_text())["payload"])
+    assert ParsedRecords.digest(record.read_text()) not in entry["records"]
+    assert len(entry["records"]) == sum(len(records) for records in first.records.values()) - 1
+
+
+def test_cached_parses_give_the_same_catalog_as_parsing(tmp_path: Path, own_key: bytes) -> None:
+    """Over the shipped catalog: every record's data and every problem, parsed vs from the cache."""
+    cache = tmp_path / "kb-records"
+    parsed = load_catalog(REPO)
+    load_catalog(REPO, cache=cache)  # fills the cache
+    cached = load_catalog(REPO, cache=cache)
+    assert sum(len(records) for records in cached.records.values()) > 20
+    for kind, records in parsed.records.items():
+        assert {i: r.data for i, r in records.items()} == {i: r.data for i, r in cached.records[kind].items()}
+        assert {i: r.value for i, r in records.items()} == {i: r.value for i, r in cached.records[kind].items()}
+    assert parsed.problems == cached.problems
+
+
+def _forged_template(payload: bytes) -> bytes:
+    """Jinja bytecode that passes Jinja's own checks (magic, the source's checksum) for the
+    template `payload` was compiled from, but renders FORGED-TEMPLATE."""
+    stream = io.BytesIO(payload)
+    assert stream.read(len(jinja2.bccache.bc_magic)) == jinja2.bccache.bc_magic
+    checksum = pickle.load(stream)
+    code = jinja2.Environment().compile("FORGED-TEMPLATE", "forged.html")
+    out = io.BytesIO()
+    out.write(jinja2.bccache.bc_magic)
+    pickle.dump(checksum, out, 2)
+    marshal.dump(code, out)
+    return out.getvalue()
+
+
+def test_forged_compiled_templates_are_not_loaded(tmp_path: Path, own_key: bytes) -> None:
+    root = tmp_path / "kb"
+    config = copy_site_fixture(root, FIXTURES / "site")
+    assert build(config, root / "site").returncode == 0
+    entries = list((root / ".cache" / "kb-templates").glob("*.bin"))
+    assert len(entries) > 10  # Material's templates and partials
+
+    def forge(key: bytes) -> None:
+        for entry in entries:
+            forged = _forged_template(entry.read_bytes()[64:])
+            entry.write_bytes(hmac.new(key, forged, hashlib.sha256).hexdigest().encode() + forged)
+
+    forge(secrets.token_bytes(32))
+    done = build(config, root / "site")
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = site_text(root / "site")
+    assert "FORGED-TEMPLATE" not in text and "Simulated jets" in text
+
+    forge(own_key)
+    assert build(config, root / "site").returncode == 0
+    assert "FORGED-TEMPLATE" in site_text(root / "site")  # signed with this machine's key: loaded
