@@ -134,6 +134,32 @@ def test_calendar_reads_in_icalendar_and_vobject(root: Path, tmp_path: Path) -> 
     assert len(events) == len(dated)
 
 
+def test_calendar_bytes_are_icalendars_own_serialisation() -> None:
+    """The export folds ASCII lines itself (icalendar's folding is slow): the bytes must be what
+    icalendar writes, for lines at and around the fold, escapes at the fold and non-ASCII text."""
+    import datetime as dt
+    import random
+
+    import icalendar
+    from icalendar.parser import Contentline
+
+    from catalog.exports.ical import calendar_bytes, fold_ascii
+
+    rng = random.Random(19)
+    for _ in range(5000):
+        line = "".join(rng.choice("ab \\^,;:") for _ in range(rng.randint(0, 400)))
+        assert fold_ascii(line) == Contentline(line).to_ical().decode(), line
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//test//EN")
+    for n, text in enumerate(["short", "x" * 73 + "\\,", "Città, è " * 40, "a;b\\n" * 60, "y" * 74, "z" * 75]):
+        event = icalendar.Event()
+        event.add("uid", f"{n}@test")
+        event.add("dtstart", dt.date(2026, 1, 1 + n))
+        event.add("description", text)
+        cal.add_component(event)
+    assert calendar_bytes(cal) == cal.to_ical()
+
+
 def local_loader(url: str, options: object = None) -> dict[str, object]:
     """pyld's document loader, offline: schema.org's context is a local file."""
     if url.rstrip("/") in ("https://schema.org", "http://schema.org"):

@@ -18,11 +18,13 @@ from typing import Any
 
 from .markup import attr, page_title
 
+_ENTITY = re.compile(r"&#?\w+;")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
 
 def slug(text: str) -> str:
     """A heading id from its visible text (entities removed), as `toc` would make it."""
-    text = re.sub(r"&#?\w+;", "", text)
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+    return _NOT_SLUG.sub("-", _ENTITY.sub("", text).lower()).strip("-") or "section"
 
 
 @dataclass

@@ -309,6 +309,8 @@ def citation_section(doc: Document, record: Record[UseCase], settings: SiteSetti
 
 def link_status_section(doc: Document, record: Record, link_history: dict[str, list[dict[str, Any]]]) -> None:
     """Each URL of the record with its last checked state (from `catalog links`)."""
+    if not link_history:
+        return  # no link was ever checked
     from ..links import record_urls, verdict
 
     lines = []

@@ -15,6 +15,9 @@ from ..urls import tag_uri
 # group (domain, technique, experiment, keyword) names the folder of the tag pages
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 @dataclass(frozen=True, order=True)
 class Tag:
     group: str
@@ -22,7 +25,7 @@ class Tag:
 
     @property
     def slug(self) -> str:
-        return re.sub(r"[^a-z0-9]+", "-", self.label.lower()).strip("-") or "tag"
+        return _NOT_SLUG.sub("-", self.label.lower()).strip("-") or "tag"
 
     @property
     def uri(self) -> str:
