@@ -16,6 +16,7 @@ Entries are written atomically; a symbolic link in place of an entry is never re
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -32,21 +33,28 @@ _MAC_BYTES = 64  # hex digits of an HMAC-SHA256
 def cache_key() -> bytes:
     """The secret that authenticates cache entries: per user and machine, outside the repository
     (`$XDG_CACHE_HOME/mlinfn-catalog/cache.key`, mode 600). A cache copied from elsewhere (another
-    branch, a CI cache) does not verify, so it is rebuilt instead of trusted."""
+    branch, a CI cache) does not verify, so it is rebuilt instead of trusted. Where the key cannot
+    be stored (a read-only home), a key of this process is used: nothing cached is reused."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlinfn-catalog"
     path = base / "cache.key"
     try:
         return bytes.fromhex(path.read_text(encoding="ascii").strip())
     except (OSError, ValueError):
+        pass
+    key = secrets.token_hex(32)
+    try:
         base.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_hex(32)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return bytes.fromhex(path.read_text(encoding="ascii").strip())
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(key)
-        return bytes.fromhex(key)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except OSError:
+        return _PROCESS_KEY
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return bytes.fromhex(key)
+
+
+_PROCESS_KEY = secrets.token_bytes(32)
 
 
 def mac(key: bytes, payload: bytes) -> str:
@@ -69,8 +77,11 @@ def read_entry(path: Path, key: bytes) -> dict[str, Any] | None:
 
 
 def write_entry(path: Path, key: bytes, entry: dict[str, Any]) -> None:
+    """Store `entry` signed; a cache that cannot be written (read-only checkout, full disk) is
+    simply not kept."""
     payload = json.dumps(entry, ensure_ascii=False)
-    write_text(path, json.dumps({"mac": mac(key, payload.encode()), "payload": payload}, ensure_ascii=False))
+    with contextlib.suppress(OSError):
+        write_text(path, json.dumps({"mac": mac(key, payload.encode()), "payload": payload}, ensure_ascii=False))
 
 
 def read_blob(path: Path, key: bytes) -> bytes | None:
@@ -86,7 +97,9 @@ def read_blob(path: Path, key: bytes) -> bytes | None:
 
 
 def write_blob(path: Path, key: bytes, payload: bytes) -> None:
-    write_bytes(path, mac(key, payload).encode() + payload)
+    """Store `payload` signed, if the cache can be written (see `write_entry`)."""
+    with contextlib.suppress(OSError):
+        write_bytes(path, mac(key, payload).encode() + payload)
 
 
 class ParsedRecords:

@@ -127,3 +127,11 @@ def test_forged_compiled_templates_are_not_loaded(tmp_path: Path, own_key: bytes
     forge(own_key)
     assert build(config, root / "site").returncode == 0
     assert "FORGED-TEMPLATE" in site_text(root / "site")  # signed with this machine's key: loaded
+
+
+def test_a_cache_that_cannot_be_written_is_not_kept(tmp_path: Path, own_key: bytes) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    catalog = load_catalog(FIXTURES / "site", cache=blocked / "kb-records")  # mkdir fails: no traceback
+    assert catalog.records["dataset"]["jets"].value.title == "Simulated jets"
+    assert blocked.read_text() == "not a folder"
