@@ -18,6 +18,7 @@ not run MkDocs (`catalog matrix`, the CI audit) read the same section.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import json
@@ -25,6 +26,7 @@ import logging
 import mimetypes
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,6 +198,20 @@ class PluginOptions(base.Config):
     """Options under `plugins: - kb:` (none yet: the catalog's settings are in `extra.catalog`)."""
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while the catalog is loaded or the pages are rendered: both make tens
+    of thousands of objects that live until the build ends (and no cycles to collect), and each
+    collection would scan them again (~0.1 s of a 5,000-record build's load alone)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class KnowledgeBasePlugin(BasePlugin[PluginOptions]):
     """Generated record, listing, tag and notebook pages for an ML_INFN catalog."""
 
@@ -204,7 +220,8 @@ class KnowledgeBasePlugin(BasePlugin[PluginOptions]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         mimetypes.add_type("application/x-ipynb+json", ".ipynb")  # `catalog serve` serves downloads as such
-        self.state = load_state(config)
+        with _collector_paused():
+            self.state = load_state(config)
         gc.freeze()  # see on_files
         root = self.state.root
         for folder in KIND_FOLDERS.values():
@@ -214,7 +231,8 @@ class KnowledgeBasePlugin(BasePlugin[PluginOptions]):
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         state = self._state()
-        site = generated_site(state)
+        with _collector_paused():
+            site = generated_site(state)
         state.documents = {**site.pages, **site.notebooks}
         for uri, doc in site.pages.items():
             if files.get_file_from_path(uri) is None:
