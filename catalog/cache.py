@@ -102,6 +102,21 @@ def write_blob(path: Path, key: bytes, payload: bytes) -> None:
         write_bytes(path, mac(key, payload).encode() + payload)
 
 
+def linkless_folder(root: Path, folder: Path) -> bool:
+    """Whether `folder` is under `root` with no symbolic link on the way (a linked `.cache` would
+    send the cache's reads and writes elsewhere)."""
+    try:
+        parts = folder.relative_to(root).parts
+    except ValueError:
+        return False
+    current = root
+    for part in parts:
+        current = current / part
+        if current.is_symlink():
+            return False
+    return True
+
+
 class ParsedRecords:
     """Parsed record YAML by the SHA-256 of the file's text, for one parser version: one
     authenticated file, read once per build and written back only when its set of entries changed.

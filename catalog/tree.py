@@ -43,7 +43,17 @@ def _link(path: Path, root: Path) -> Problem:
 
 
 def cache_problems(root: Path, files: set[str] | None = None) -> list[Problem]:
-    """Files under `.cache/` that are committed (or, with `files`, among those given)."""
+    """Files under `.cache/` that are committed (or, with `files`, among those given), and a
+    `.cache` that is a symbolic link (the build would write its caches where it points)."""
+    if files is None and (root / CACHE_FOLDER).is_symlink():
+        return [
+            Problem(
+                "KB011",
+                "the build cache folder is a symbolic link: the build would read and write its caches where it points",
+                CACHE_FOLDER,
+                hint=f"remove the link (rm {CACHE_FOLDER}); the build makes the folder itself",
+            )
+        ]
     if files is None:
         # a committed file is checked out: without the folder there is nothing to ask git about
         files = set(_tracked(root, CACHE_FOLDER)) if (root / CACHE_FOLDER).exists() else set()

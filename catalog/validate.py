@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from .cache import ParsedRecords
+from .cache import ParsedRecords, linkless_folder
 from .discover import find_record_files
 from .loader import PARSER_VERSION, load_yaml_file
 from .model import Catalog, Record
@@ -49,10 +49,10 @@ def load_catalog(root: str | Path, *, today: dt.date | None = None, cache: Path 
     `cache`: a folder for the parsed YAML of problem-free files (`cache.ParsedRecords`, used by
     site builds); every record is still checked against its schema and the catalog rules."""
     root = Path(root)
-    parsed = ParsedRecords(cache, PARSER_VERSION) if cache is not None else None
     catalog = Catalog(root=root)
     files, problems = find_record_files(root)
     problems.extend(symlink_problems(root) + cache_problems(root))
+    parsed = ParsedRecords(cache, PARSER_VERSION) if cache is not None and linkless_folder(root, cache) else None
     for kind, path in files:
         record, found = load_record(kind, path, root, parsed)
         problems.extend(found)

@@ -135,3 +135,20 @@ def test_a_cache_that_cannot_be_written_is_not_kept(tmp_path: Path, own_key: byt
     catalog = load_catalog(FIXTURES / "site", cache=blocked / "kb-records")  # mkdir fails: no traceback
     assert catalog.records["dataset"]["jets"].value.title == "Simulated jets"
     assert blocked.read_text() == "not a folder"
+
+
+def test_a_linked_cache_folder_stops_the_build_and_nothing_is_written_where_it_points(
+    tmp_path: Path, own_key: bytes
+) -> None:
+    root = tmp_path / "kb"
+    config = copy_site_fixture(root)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / ".cache").symlink_to(elsewhere)
+    done = build(config, root / "site")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert ".cache" in done.stdout + done.stderr and "KB011" in done.stdout + done.stderr
+    assert list(elsewhere.iterdir()) == []
+    catalog = load_catalog(root, cache=root / ".cache" / "kb-records")  # the loader alone, too
+    assert any(p.code == "KB011" and p.file == ".cache" for p in catalog.problems)
+    assert list(elsewhere.iterdir()) == []
