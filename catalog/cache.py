@@ -11,7 +11,10 @@ KB011 error):
 - `kb-templates/`: the theme's compiled Jinja templates (`site_plugin.TemplateBytecode`); Jinja
   itself also checks each entry against its template's source.
 
-Entries are written atomically; a symbolic link in place of an entry is never read.
+Entries are written atomically and read only if they are regular files (a symbolic link, a FIFO
+or a device in their place is ignored); the MAC is checked on the raw bytes before anything parses
+them. Any symbolic link under `.cache/` is the KB011 error (`tree.cache_problems`), which stops the
+build before it writes a cache.
 """
 
 from __future__ import annotations
@@ -22,84 +25,119 @@ import hmac
 import json
 import os
 import secrets
+import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from .atomic_write import write_bytes, write_text
+from .atomic_write import write_bytes
 
 _MAC_BYTES = 64  # hex digits of an HMAC-SHA256
 
 
 def cache_key() -> bytes:
     """The secret that authenticates cache entries: per user and machine, outside the repository
-    (`$XDG_CACHE_HOME/mlinfn-catalog/cache.key`, mode 600). A cache copied from elsewhere (another
-    branch, a CI cache) does not verify, so it is rebuilt instead of trusted. Where the key cannot
-    be stored (a read-only home), a key of this process is used: nothing cached is reused."""
+    (`$XDG_CACHE_HOME/mlinfn-catalog/cache.key`, mode 600, 64 hex digits). A cache copied from
+    elsewhere (another branch, a CI cache) does not verify, so it is rebuilt instead of trusted.
+
+    The key file appears whole or not at all (written aside, then linked into place), so no reader
+    sees an empty key; a damaged one is replaced. Where no key can be stored (a read-only home), a
+    key of this process is used: nothing cached is reused."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlinfn-catalog"
     path = base / "cache.key"
-    try:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
-    except (OSError, ValueError):
-        pass
-    key = secrets.token_hex(32)
+    key = _stored_key(path)
+    if key is not None:
+        return key
     try:
         base.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        handle, tmp = tempfile.mkstemp(prefix=".cache.key.", dir=base)  # mode 600
+        try:
+            with os.fdopen(handle, "w", encoding="ascii") as out:
+                out.write(secrets.token_hex(KEY_BYTES))
+            try:
+                os.link(tmp, path)  # fails if another process stored its key first: that one is used
+            except FileExistsError:
+                if _stored_key(path) is None:
+                    os.replace(tmp, path)  # a damaged key (empty, not hex, cut short)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
     except OSError:
         return _PROCESS_KEY
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key)
-    return bytes.fromhex(key)
+    return _stored_key(path) or _PROCESS_KEY
 
 
-_PROCESS_KEY = secrets.token_bytes(32)
+KEY_BYTES = 32
+_PROCESS_KEY = secrets.token_bytes(KEY_BYTES)
+MAX_ENTRY_BYTES = 256 * 1024 * 1024  # an entry larger than this is not read (parsed.json: ~3 kB a record)
+
+
+def _stored_key(path: Path) -> bytes | None:
+    data = read_regular_file(path, 1024)
+    text = data.strip() if data is not None else b""
+    if len(text) != 2 * KEY_BYTES:
+        return None
+    try:
+        return bytes.fromhex(text.decode("ascii"))
+    except ValueError:
+        return None
+
+
+def read_regular_file(path: Path, limit: int = MAX_ENTRY_BYTES) -> bytes | None:
+    """The bytes of `path` if it is a regular file of at most `limit` bytes, else None: a link is
+    not followed, and a FIFO or device is not opened for reading (it could block the build)."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        with os.fdopen(os.dup(handle), "rb") as source:
+            data = source.read(limit + 1)
+        return data if len(data) <= limit else None
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
 
 
 def mac(key: bytes, payload: bytes) -> str:
     return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
-def read_entry(path: Path, key: bytes) -> dict[str, Any] | None:
-    """A JSON entry written by `write_entry` with the same key, or None."""
-    try:
-        if path.is_symlink():
-            return None
-        wrapper = json.loads(path.read_text(encoding="utf-8"))
-        payload = wrapper["payload"]
-        if not isinstance(payload, str) or not hmac.compare_digest(mac(key, payload.encode()), str(wrapper["mac"])):
-            return None
-        entry = json.loads(payload)
-        return entry if isinstance(entry, dict) else None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def write_entry(path: Path, key: bytes, entry: dict[str, Any]) -> None:
-    """Store `entry` signed; a cache that cannot be written (read-only checkout, full disk) is
-    simply not kept."""
-    payload = json.dumps(entry, ensure_ascii=False)
-    with contextlib.suppress(OSError):
-        write_text(path, json.dumps({"mac": mac(key, payload.encode()), "payload": payload}, ensure_ascii=False))
-
-
 def read_blob(path: Path, key: bytes) -> bytes | None:
-    """Bytes written by `write_blob` with the same key, or None."""
-    try:
-        if path.is_symlink():
-            return None
-        data = path.read_bytes()
-    except OSError:
+    """Bytes written by `write_blob` with the same key, or None. The MAC is checked on the raw
+    bytes before anything parses them."""
+    data = read_regular_file(path)
+    if data is None:
         return None
     tag, payload = data[:_MAC_BYTES], data[_MAC_BYTES:]
     return payload if hmac.compare_digest(tag, mac(key, payload).encode()) else None
 
 
 def write_blob(path: Path, key: bytes, payload: bytes) -> None:
-    """Store `payload` signed, if the cache can be written (see `write_entry`)."""
+    """Store `payload` signed; a cache that cannot be written (read-only checkout, full disk, a
+    file in the way) is simply not kept."""
     with contextlib.suppress(OSError):
         write_bytes(path, mac(key, payload).encode() + payload)
+
+
+def read_entry(path: Path, key: bytes) -> dict[str, Any] | None:
+    """A JSON entry written by `write_entry` with the same key, or None."""
+    payload = read_blob(path, key)
+    if payload is None:
+        return None
+    try:
+        entry = json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
+def write_entry(path: Path, key: bytes, entry: dict[str, Any]) -> None:
+    write_blob(path, key, json.dumps(entry, ensure_ascii=False).encode())
 
 
 def linkless_folder(root: Path, folder: Path) -> bool:

@@ -20,8 +20,6 @@ from .limits import MAX_NESTING_DEPTH, MAX_RECORD_BYTES, quote
 from .problems import Problem
 
 MAX_FILE_BYTES = MAX_RECORD_BYTES
-# what a parse depends on: this module's code and PyYAML's (a cached parse of another version is not used)
-PARSER_VERSION = f"{hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]}-pyyaml-{yaml.__version__}"
 # C0 and C1 control characters other than tab and line breaks: they break XML feeds, CFF and terminals
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -39,6 +37,12 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
             Scanner.__init__(self)
             Parser.__init__(self)
             Composer.__init__(self)
+
+
+# what a parse depends on: this module's code, its limits, PyYAML's version and parser (C or Python);
+# a cached parse made by another version is not used
+_PARSER_CODE = b"".join((Path(__file__).read_bytes(), Path(__file__).with_name("limits.py").read_bytes()))
+PARSER_VERSION = f"{hashlib.sha256(_PARSER_CODE).hexdigest()[:16]}-pyyaml-{yaml.__version__}-{_Parser.__module__}"
 
 
 STR = "tag:yaml.org,2002:str"
@@ -257,7 +261,11 @@ class _Build:
                 )
             return value
         if tag == INT:
-            return int(value)
+            try:
+                return int(value)
+            except ValueError:  # longer than Python converts (4,300 digits)
+                self.problem("KB012", node, f"a number of {len(value):,} digits", parts, "write it as a string")
+                return None
         if tag == FLOAT:
             return float(value)
         if tag == BOOL:
@@ -298,7 +306,7 @@ def parse_yaml(text: str, file: str, path: Path | None = None) -> Loaded:
     data = build.node(root, ())
     if not isinstance(data, dict) and not build.problems:
         build.problem("KB006", root, "a record must be a YAML mapping of field: value", ())
-    fatal = any(p.code not in ("KB003", "KB009") for p in build.problems)
+    fatal = any(p.code not in ("KB003", "KB009") for p in build.problems)  # KB012 too: the value is gone
     return Loaded(path or Path(file), None if fatal else data, LineMap(text), build.problems)
 
 

@@ -26,6 +26,7 @@ import logging
 import mimetypes
 import posixpath
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,10 +122,14 @@ def load_state(config: MkDocsConfig) -> BuildState:
 
 def generated_site(state: BuildState) -> GeneratedSite:
     """Every page and file the build adds, rendered from the state (notebooks cached in `.cache/`)."""
-    cache = state.root / CACHE_FOLDER / "kb-notebooks"
-    return render_generated(
-        state.catalog, state.settings, state.statuses, dt.date.today(), state.history, state.links, cache
-    )
+    args = (state.catalog, state.settings, state.statuses, dt.date.today(), state.history, state.links)
+    try:
+        return render_generated(*args, state.root / CACHE_FOLDER / "kb-notebooks")
+    except OSError:
+        # a cache that cannot be written (read-only checkout, a file in its place): this build
+        # converts its notebooks in a scratch folder instead
+        with tempfile.TemporaryDirectory(prefix="kb-notebooks-") as scratch:
+            return render_generated(*args, Path(scratch))
 
 
 class NotebookFile(File):

@@ -43,18 +43,21 @@ def _link(path: Path, root: Path) -> Problem:
 
 
 def cache_problems(root: Path, files: set[str] | None = None) -> list[Problem]:
-    """Files under `.cache/` that are committed (or, with `files`, among those given), and a
-    `.cache` that is a symbolic link (the build would write its caches where it points)."""
-    if files is None and (root / CACHE_FOLDER).is_symlink():
-        return [
-            Problem(
-                "KB011",
-                "the build cache folder is a symbolic link: the build would read and write its caches where it points",
-                CACHE_FOLDER,
-                hint=f"remove the link (rm {CACHE_FOLDER}); the build makes the folder itself",
-            )
-        ]
+    """Files under `.cache/` that are committed (or, with `files`, among those given), and any
+    symbolic link in `.cache` or under it (the build would read and write its caches where it
+    points; a restored CI cache can bring one)."""
     if files is None:
+        links = _links_under(root / CACHE_FOLDER)
+        if links:
+            return [
+                Problem(
+                    "KB011",
+                    "a symbolic link in the build cache: the build would read and write its caches where it points",
+                    relative_name(link, root),
+                    hint=f"delete the cache (rm -r {CACHE_FOLDER}); the build makes it again",
+                )
+                for link in links
+            ]
         # a committed file is checked out: without the folder there is nothing to ask git about
         files = set(_tracked(root, CACHE_FOLDER)) if (root / CACHE_FOLDER).exists() else set()
     return [
@@ -67,6 +70,24 @@ def cache_problems(root: Path, files: set[str] | None = None) -> list[Problem]:
         for name in sorted(files)
         if name == CACHE_FOLDER or name.startswith(CACHE_FOLDER + "/")
     ]
+
+
+def _links_under(top: Path) -> list[Path]:
+    """Symbolic links at or under `top` (one `scandir` per folder: the cache holds a file per notebook)."""
+    if top.is_symlink():
+        return [top]
+    found, folders = [], [top]
+    while folders:
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                found.append(Path(entry.path))
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append(Path(entry.path))
+    return sorted(found)
 
 
 def _tracked(root: Path, folder: str) -> list[str]:

@@ -10,8 +10,13 @@ import hmac
 import io
 import json
 import marshal
+import os
 import pickle
+import re
 import secrets
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import jinja2
@@ -38,8 +43,13 @@ def site_text(site: Path) -> str:
     return "\n".join(page.read_text(encoding="utf-8") for page in html_pages(site))
 
 
-def signed(key: bytes, payload: str) -> str:
-    return json.dumps({"mac": hmac.new(key, payload.encode(), hashlib.sha256).hexdigest(), "payload": payload})
+def signed(key: bytes, payload: str) -> bytes:
+    """An entry as `cache.write_entry` stores it: the hex MAC, then the payload."""
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest().encode() + payload.encode()
+
+
+def entry_of(path: Path) -> dict:
+    return json.loads(path.read_bytes()[64:])
 
 
 def test_forged_parsed_records_are_parsed_again(tmp_path: Path, own_key: bytes) -> None:
@@ -47,20 +57,20 @@ def test_forged_parsed_records_are_parsed_again(tmp_path: Path, own_key: bytes) 
     config = copy_site_fixture(root)
     assert build(config, root / "site").returncode == 0
     parsed = root / ".cache" / "kb-records" / "parsed.json"
-    entry = json.loads(json.loads(parsed.read_text())["payload"])
+    entry = entry_of(parsed)
     digest = ParsedRecords.digest((root / "datasets" / "jets.yaml").read_text(encoding="utf-8"))
     assert entry["parser"] == PARSER_VERSION and digest in entry["records"]
     forged_record = {**json.loads(entry["records"][digest]), "title": "FORGED-TITLE"}
     forged = json.dumps({**entry, "records": {**entry["records"], digest: json.dumps(forged_record)}})
 
     for key in (b"\0" * 32, secrets.token_bytes(32)):  # a made-up MAC, another machine's key
-        parsed.write_text(signed(key, forged))
+        parsed.write_bytes(signed(key, forged))
         done = build(config, root / "site")
         assert done.returncode == 0, done.stdout + done.stderr
         text = site_text(root / "site")
         assert "FORGED-TITLE" not in text and "Simulated jets" in text
 
-    parsed.write_text(signed(own_key, forged))
+    parsed.write_bytes(signed(own_key, forged))
     assert build(config, root / "site").returncode == 0
     assert "FORGED-TITLE" in site_text(root / "site")  # signed with this machine's key: used
 
@@ -74,7 +84,7 @@ def test_a_record_with_a_problem_is_parsed_and_reported_on_every_build(tmp_path:
     first, second = load_catalog(root, cache=cache), load_catalog(root, cache=cache)
     assert first.problems == second.problems
     assert any(p.code == "KB003" and p.file == "datasets/jets.yaml" and p.line for p in second.problems)
-    entry = json.loads(json.loads((cache / "parsed.json").read_text())["payload"])
+    entry = entry_of(cache / "parsed.json")
     assert ParsedRecords.digest(record.read_text()) not in entry["records"]
     assert len(entry["records"]) == sum(len(records) for records in first.records.values()) - 1
 
@@ -152,3 +162,81 @@ def test_a_linked_cache_folder_stops_the_build_and_nothing_is_written_where_it_p
     catalog = load_catalog(root, cache=root / ".cache" / "kb-records")  # the loader alone, too
     assert any(p.code == "KB011" and p.file == ".cache" for p in catalog.problems)
     assert list(elsewhere.iterdir()) == []
+
+
+def test_garbage_fifos_and_links_in_the_cache_neither_crash_nor_hang_the_build(tmp_path: Path, own_key: bytes) -> None:
+    """Unsigned entries are not parsed (a deeply nested one crashed the JSON reader); a FIFO is
+    not opened (reading it blocked the build); a link anywhere under .cache is KB011."""
+    root = tmp_path / "kb"
+    config = copy_site_fixture(root)
+    assert build(config, root / "site").returncode == 0
+    cache = root / ".cache"
+    (cache / "kb-records" / "parsed.json").write_text("[" * 100_000)
+    for page in (cache / "kb-notebooks" / "pages").glob("*.json"):
+        page.write_text('{"a":' * 100_000)
+    template = next((cache / "kb-templates").glob("*.bin"))
+    template.unlink()
+    os.mkfifo(template)
+    done = build(config, root / "site")  # subprocess: a hang would fail the suite's timeout
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "Simulated jets" in site_text(root / "site")
+    (cache / "kb-records" / "parsed.json").unlink()
+    os.mkfifo(cache / "kb-records" / "parsed.json")
+    assert build(config, root / "site").returncode == 0
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(cache / "kb-templates")
+    (cache / "kb-templates").symlink_to(elsewhere)
+    done = build(config, root / "site")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert ".cache/kb-templates" in done.stdout + done.stderr and "KB011" in done.stdout + done.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_cache_folder_that_is_a_file_still_builds(tmp_path: Path, own_key: bytes) -> None:
+    root = tmp_path / "kb"
+    config = copy_site_fixture(root)
+    (root / ".cache").write_text("not a folder")  # nothing can be cached: the build converts aside
+    done = build(config, root / "site")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "Simulated jets" in site_text(root / "site")
+    assert len(list((root / "site" / "usecases").rglob("notebooks/*/index.html"))) >= 2
+
+
+@pytest.mark.parametrize("stored", ["", "zz", "ab" * 16])
+def test_a_damaged_key_file_is_replaced_not_used(stored: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty key (a crash between creating and writing the file) would let anyone sign entries."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    path = tmp_path / "home-cache" / "mlinfn-catalog" / "cache.key"
+    path.parent.mkdir(parents=True)
+    path.write_text(stored)
+    key = cache_key()
+    assert len(key) == 32 and path.read_text().strip() == key.hex() and cache_key() == key
+
+
+def test_an_integer_too_long_for_python_is_a_problem(tmp_path: Path, run_cli) -> None:
+    root = tmp_path / "kb"
+    shutil.copytree(FIXTURES / "site", root)
+    record = root / "datasets" / "jets.yaml"
+    record.write_text(record.read_text() + "big_number: " + "9" * 5000 + "\n")
+    code, out, err = run_cli("validate", "--root", str(root))
+    assert code == 1 and "Traceback" not in err
+    assert "datasets/jets.yaml:" in out and "KB012" in out and "5,000 digits" in out
+
+
+def test_the_calendar_does_not_depend_on_hash_order(tmp_path: Path) -> None:
+    """Several time zones: their VTIMEZONEs come in one order whatever PYTHONHASHSEED is."""
+    script = (
+        "import datetime as dt, sys; from catalog import load_catalog; from catalog.exports.ical import seminars_ics; "
+        "now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc); "
+        f"sys.stdout.buffer.write(seminars_ics(load_catalog({str(FIXTURES / 'site')!r}), now=now))"
+    )
+    outputs = set()
+    for seed in ("1", "2", "3", "4", "5", "6"):
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed}, check=True
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert len(set(re.findall(rb"TZID:([^\r]+)", outputs.pop()))) >= 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,11 @@ def seminars_ics(catalog: Catalog, site_url: str = "", now: dt.datetime | None =
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "ML_INFN seminars")
     stamp = now or dt.datetime.now(dt.timezone.utc)
+    # the time zones first, in a fixed order (icalendar's add_missing_timezones walks a set, so two
+    # builds of one catalog could order them differently)
+    for tzid in sorted({r.value.timezone for r in catalog.seminars.values() if r.value.day and r.value.time}):
+        with contextlib.suppress(ValueError):  # one icalendar does not know: left out, as it would
+            cal.add_component(icalendar.Timezone.from_tzid(tzid))
     for record in sorted(catalog.seminars.values(), key=lambda r: r.id):
         seminar = record.value
         day = seminar.day

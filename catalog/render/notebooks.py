@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic_write import write_text
-from ..cache import cache_key, read_entry, write_entry
+from ..cache import cache_key, read_entry, read_regular_file, write_entry
 from ..model import Catalog
 from ..notebook import Notebook, read_notebook
 from ..urls import download_uri, notebook_uri
@@ -251,14 +251,10 @@ def search_chunks(html: str) -> list[tuple[str, tuple[int, str, str] | None]]:
 
 def _read_stylesheet(cache_dir: Path, css_key: str) -> str | None:
     """A cached stylesheet, only if its content still has the hash it is named by."""
-    path = cache_dir / "pages" / f"{css_key}.css"
-    try:
-        if path.is_symlink():
-            return None
-        css = path.read_text(encoding="utf-8")
-    except OSError:
+    data = read_regular_file(cache_dir / "pages" / f"{css_key}.css")
+    if data is None or hashlib.sha256(data).hexdigest()[:16] != css_key:
         return None
-    return css if hashlib.sha256(css.encode()).hexdigest()[:16] == css_key else None
+    return data.decode("utf-8")
 
 
 def notebook_document(
