@@ -14,7 +14,8 @@ KB011 error):
 Entries are written atomically and read only if they are regular files (a symbolic link, a FIFO
 or a device in their place is ignored); the MAC is checked on the raw bytes before anything parses
 them. Any symbolic link under `.cache/` is the KB011 error (`tree.cache_problems`), which stops the
-build before it writes a cache.
+build before it writes a cache. (A link made *while* a build runs is written through: whoever can
+write `.cache` during a build can already replace the site it writes; the next build refuses it.)
 """
 
 from __future__ import annotations
@@ -37,19 +38,27 @@ _MAC_BYTES = 64  # hex digits of an HMAC-SHA256
 
 def cache_key() -> bytes:
     """The secret that authenticates cache entries: per user and machine, outside the repository
-    (`$XDG_CACHE_HOME/mlinfn-catalog/cache.key`, mode 600, 64 hex digits). A cache copied from
-    elsewhere (another branch, a CI cache) does not verify, so it is rebuilt instead of trusted.
+    (`$XDG_CACHE_HOME/mlinfn-catalog/cache.key`, 64 hex digits, a file of this user that nobody
+    else may read or write, in a folder nobody else may write). A cache copied from elsewhere
+    (another branch, a CI cache) does not verify, so it is rebuilt instead of trusted.
 
-    The key file appears whole or not at all (written aside, then linked into place), so no reader
-    sees an empty key; a damaged one is replaced. Where no key can be stored (a read-only home), a
-    key of this process is used: nothing cached is reused."""
+    `KB_CACHE_KEY` (64 hex digits) replaces the file where builds on fresh machines share a cache:
+    a trusted deploy job gets it from a CI secret, which pull-request jobs never see. The key file
+    appears whole or not at all (written aside, then linked into place), so no reader sees an empty
+    key; a damaged one is replaced. Where no key can be kept safely (a read-only home, a folder
+    another user controls), a key of this process is used: nothing cached is reused."""
+    given = os.environ.get("KB_CACHE_KEY", "").strip()
+    if given:
+        return _parse_key(given.encode()) or _PROCESS_KEY
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlinfn-catalog"
     path = base / "cache.key"
-    key = _stored_key(path)
-    if key is not None:
-        return key
     try:
-        base.mkdir(parents=True, exist_ok=True)
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _private(os.lstat(base), folder=True):
+            return _PROCESS_KEY
+        key = _stored_key(path)
+        if key is not None:
+            return key
         handle, tmp = tempfile.mkstemp(prefix=".cache.key.", dir=base)  # mode 600
         try:
             with os.fdopen(handle, "w", encoding="ascii") as out:
@@ -58,7 +67,7 @@ def cache_key() -> bytes:
                 os.link(tmp, path)  # fails if another process stored its key first: that one is used
             except FileExistsError:
                 if _stored_key(path) is None:
-                    os.replace(tmp, path)  # a damaged key (empty, not hex, cut short)
+                    os.replace(tmp, path)  # a damaged key (empty, not hex, cut short, not private)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -72,9 +81,30 @@ _PROCESS_KEY = secrets.token_bytes(KEY_BYTES)
 MAX_ENTRY_BYTES = 256 * 1024 * 1024  # an entry larger than this is not read (parsed.json: ~3 kB a record)
 
 
+def _private(info: os.stat_result, *, folder: bool = False) -> bool:
+    """Owned by this user; a folder nobody else may write, a file nobody else may read or write."""
+    others = 0o022 if folder else 0o077
+    return info.st_uid == os.geteuid() and not info.st_mode & others
+
+
 def _stored_key(path: Path) -> bytes | None:
-    data = read_regular_file(path, 1024)
-    text = data.strip() if data is not None else b""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or not _private(info) or info.st_size > 1024:
+            return None
+        return _parse_key(os.read(handle, 1024))
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+
+
+def _parse_key(text: bytes) -> bytes | None:
+    text = text.strip()
     if len(text) != 2 * KEY_BYTES:
         return None
     try:

@@ -240,3 +240,39 @@ def test_the_calendar_does_not_depend_on_hash_order(tmp_path: Path) -> None:
         outputs.add(done.stdout)
     assert len(outputs) == 1
     assert len(set(re.findall(rb"TZID:([^\r]+)", outputs.pop()))) >= 2
+
+
+def test_a_planted_display_copy_is_neither_decoded_nor_read_whole(tmp_path: Path, own_key: bytes) -> None:
+    """The converter's input copies are compared as bounded bytes: a non-UTF-8 one gave a
+    traceback, a huge sparse one was read whole into memory."""
+    root = tmp_path / "kb"
+    config = copy_site_fixture(root)
+    assert build(config, root / "site").returncode == 0
+    copies = sorted((root / ".cache" / "kb-notebooks" / "display").rglob("*.ipynb"))
+    assert len(copies) >= 2
+    copies[0].write_bytes(b"\xff\xfe not UTF-8")
+    with copies[1].open("wb") as sparse:
+        sparse.truncate(4 * 1024**3)  # 4 GiB, no disk used
+    done = build(config, root / "site")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert copies[1].stat().st_size < 1024**2 and copies[0].read_bytes().startswith(b"{")
+
+
+def test_a_key_another_user_could_know_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    folder = tmp_path / "home-cache" / "mlinfn-catalog"
+    folder.mkdir(parents=True)
+    known = "cd" * 32
+    (folder / "cache.key").write_text(known)
+    (folder / "cache.key").chmod(0o644)  # readable by others: replaced
+    assert cache_key().hex() != known and (folder / "cache.key").stat().st_mode & 0o077 == 0
+    (folder / "cache.key").write_text(known)
+    (folder / "cache.key").chmod(0o600)
+    assert cache_key().hex() == known
+    folder.chmod(0o777)  # a folder others may write: they could swap the key; not used
+    assert cache_key().hex() != known and cache_key() == cache_key()
+    folder.chmod(0o700)
+    monkeypatch.setenv("KB_CACHE_KEY", "ef" * 32)  # a CI secret shared by the trusted job's runners
+    assert cache_key() == bytes.fromhex("ef" * 32)
+    monkeypatch.setenv("KB_CACHE_KEY", "not a key")
+    assert cache_key() not in (bytes.fromhex("ef" * 32), bytes.fromhex(known))

@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..atomic_write import write_text
+from ..atomic_write import write_bytes, write_text
 from ..cache import cache_key, read_entry, read_regular_file, write_entry
 from ..model import Catalog
 from ..notebook import Notebook, read_notebook
@@ -147,8 +147,9 @@ def prepare_notebooks(catalog: Catalog, cache_dir: Path) -> list[NotebookSource]
             uri = notebook_uri(usecase.id, entry.path)
             target = cache_dir / "display" / uri
             text = json.dumps(display_notebook(notebook), ensure_ascii=False, indent=1) + "\n"
-            if not target.is_file() or target.is_symlink() or target.read_text(encoding="utf-8") != text:
-                write_text(target, text)
+            data = text.encode()
+            if read_regular_file(target, len(data)) != data:  # bounded: a planted huge file is not read
+                write_bytes(target, data)
             digest = hashlib.sha256(text.encode()).hexdigest()
             title = entry.title if entry.title == usecase.title else f"{entry.title} · {usecase.title}"
             out.append(NotebookSource(uri, title, notebook, target, digest))
