@@ -88,19 +88,8 @@ def _private(info: os.stat_result, *, folder: bool = False) -> bool:
 
 
 def _stored_key(path: Path) -> bytes | None:
-    try:
-        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode) or not _private(info) or info.st_size > 1024:
-            return None
-        return _parse_key(os.read(handle, 1024))
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
+    data = read_regular_file(path, 1024, private=True)
+    return _parse_key(data) if data is not None else None
 
 
 def _parse_key(text: bytes) -> bytes | None:
@@ -113,16 +102,17 @@ def _parse_key(text: bytes) -> bytes | None:
         return None
 
 
-def read_regular_file(path: Path, limit: int = MAX_ENTRY_BYTES) -> bytes | None:
-    """The bytes of `path` if it is a regular file of at most `limit` bytes, else None: a link is
-    not followed, and a FIFO or device is not opened for reading (it could block the build)."""
+def read_regular_file(path: Path, limit: int = MAX_ENTRY_BYTES, *, private: bool = False) -> bytes | None:
+    """The bytes of `path` if it is a regular file of at most `limit` bytes (and, with `private`,
+    this user's and closed to others), else None: a link is not followed, and a FIFO or device is
+    not opened for reading (it could block the build)."""
     try:
         handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     try:
         info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit or (private and not _private(info)):
             return None
         with os.fdopen(os.dup(handle), "rb") as source:
             data = source.read(limit + 1)
@@ -168,21 +158,6 @@ def read_entry(path: Path, key: bytes) -> dict[str, Any] | None:
 
 def write_entry(path: Path, key: bytes, entry: dict[str, Any]) -> None:
     write_blob(path, key, json.dumps(entry, ensure_ascii=False).encode())
-
-
-def linkless_folder(root: Path, folder: Path) -> bool:
-    """Whether `folder` is under `root` with no symbolic link on the way (a linked `.cache` would
-    send the cache's reads and writes elsewhere)."""
-    try:
-        parts = folder.relative_to(root).parts
-    except ValueError:
-        return False
-    current = root
-    for part in parts:
-        current = current / part
-        if current.is_symlink():
-            return False
-    return True
 
 
 class ParsedRecords:

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from .cache import ParsedRecords, linkless_folder
+from .cache import ParsedRecords
 from .discover import find_record_files
 from .loader import PARSER_VERSION, load_yaml_file
 from .model import Catalog, Record
@@ -14,7 +14,7 @@ from .problems import Problem, relative_name
 from .records import record_value
 from .rules import catalog_rules, check_id_matches_location
 from .schema_check import check_against_schema
-from .tree import cache_problems, symlink_problems
+from .tree import CACHE_FOLDER, cache_problems, symlink_problems
 
 
 def load_record(
@@ -46,13 +46,16 @@ def _top_field(problem: Problem) -> str:
 def load_catalog(root: str | Path, *, today: dt.date | None = None, cache: Path | None = None) -> Catalog:
     """Every record under `root`, checked; `catalog.problems` lists all that is wrong.
 
-    `cache`: a folder for the parsed YAML of problem-free files (`cache.ParsedRecords`, used by
-    site builds); every record is still checked against its schema and the catalog rules."""
+    `cache`: a folder under `root/.cache` for the parsed YAML of problem-free files
+    (`cache.ParsedRecords`, used by site builds); every record is still checked against its schema
+    and the catalog rules. It is not touched while `.cache` has a problem (a link, committed files)."""
     root = Path(root)
     catalog = Catalog(root=root)
     files, problems = find_record_files(root)
-    problems.extend(symlink_problems(root) + cache_problems(root))
-    parsed = ParsedRecords(cache, PARSER_VERSION) if cache is not None and linkless_folder(root, cache) else None
+    cache_issues = cache_problems(root)  # a link in or under .cache among them: the cache is not touched
+    problems.extend(symlink_problems(root) + cache_issues)
+    usable = cache is not None and not cache_issues and cache.is_relative_to(root / CACHE_FOLDER)
+    parsed = ParsedRecords(cache, PARSER_VERSION) if cache is not None and usable else None
     for kind, path in files:
         record, found = load_record(kind, path, root, parsed)
         problems.extend(found)

@@ -140,9 +140,11 @@ def test_forged_compiled_templates_are_not_loaded(tmp_path: Path, own_key: bytes
 
 
 def test_a_cache_that_cannot_be_written_is_not_kept(tmp_path: Path, own_key: bytes) -> None:
-    blocked = tmp_path / "a-file"
+    root = tmp_path / "kb"
+    shutil.copytree(FIXTURES / "site", root)
+    blocked = root / ".cache"
     blocked.write_text("not a folder")
-    catalog = load_catalog(FIXTURES / "site", cache=blocked / "kb-records")  # mkdir fails: no traceback
+    catalog = load_catalog(root, cache=blocked / "kb-records")  # reading and mkdir fail: no traceback
     assert catalog.records["dataset"]["jets"].value.title == "Simulated jets"
     assert blocked.read_text() == "not a folder"
 

@@ -150,7 +150,7 @@ def prepare_notebooks(catalog: Catalog, cache_dir: Path) -> list[NotebookSource]
             data = text.encode()
             if read_regular_file(target, len(data)) != data:  # bounded: a planted huge file is not read
                 write_bytes(target, data)
-            digest = hashlib.sha256(text.encode()).hexdigest()
+            digest = hashlib.sha256(data).hexdigest()
             title = entry.title if entry.title == usecase.title else f"{entry.title} · {usecase.title}"
             out.append(NotebookSource(uri, title, notebook, target, digest))
     return out
